@@ -1,0 +1,1 @@
+"""The event contract of tanggap: envelope, lifecycle events, topic catalogue and codec."""

@@ -1,0 +1,74 @@
+"""Events of intake: a channel's submission becomes one case with a ticket."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.enums import Channel
+from schemas.envelope import Event, Model
+
+
+class GeoPoint(Model):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class Attachment(Model):
+    kind: Literal["image", "video", "audio", "document", "link"]
+    url: str | None = Field(default=None, max_length=2000)
+    media_id: str | None = Field(default=None, max_length=200)
+    caption: str | None = Field(default=None, max_length=2000)
+
+
+class ComplaintReceived(Event):
+    """A new case was opened for one channel message; text is masked, reporter pseudonymous."""
+
+    type: Literal["ComplaintReceived"] = "ComplaintReceived"
+    ticket: str = Field(max_length=32)
+    channel: Channel
+    channel_message_id: str = Field(max_length=300)
+    text: str = Field(max_length=10_000)
+    reporter_id: str | None = Field(default=None, max_length=64)
+    anonymous: bool = False
+    confidential: bool = False
+    kecamatan: str | None = Field(default=None, max_length=64)
+    location: GeoPoint | None = None
+    attachments: tuple[Attachment, ...] = ()
+    submitted_at: AwareDatetime | None = None
+
+
+class ComplaintAcknowledged(Event):
+    """The citizen should hear their ticket number on the channel the complaint came from."""
+
+    type: Literal["ComplaintAcknowledged"] = "ComplaintAcknowledged"
+    ticket: str = Field(max_length=32)
+    channel: Channel
+    reporter_id: str | None = Field(default=None, max_length=64)
+
+
+class Reporter(Model):
+    """Contact data of the citizen: stays in intake's registry, never travels downstream."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=320)
+    handle: str | None = Field(default=None, max_length=200)  # social-media account
+
+
+class ComplaintSubmission(Model):
+    """A channel adapter's normalized complaint: the body of POST /v1/complaints and the
+    record format of the complaints.submissions topic."""
+
+    channel: Channel
+    channel_message_id: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=10_000)
+    reporter: Reporter = Field(default_factory=Reporter)
+    anonymous: bool = False
+    confidential: bool = False
+    kecamatan: str | None = Field(default=None, max_length=64)
+    location: GeoPoint | None = None
+    attachments: tuple[Attachment, ...] = Field(default=(), max_length=20)
+    occurred_at: AwareDatetime | None = None

@@ -1,0 +1,1 @@
+"""The four tanggap services and their shared runtime."""

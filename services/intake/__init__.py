@@ -1,0 +1,1 @@
+"""Intake: channel submissions become cases with tickets, published as ComplaintReceived."""

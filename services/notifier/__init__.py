@@ -1,0 +1,1 @@
+"""Notifier: tells agencies of their cases and citizens of their tickets and answers."""

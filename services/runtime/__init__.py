@@ -1,0 +1,1 @@
+"""Plumbing every service shares: settings, Kafka producer, Faust app, database, metrics."""

@@ -1,0 +1,43 @@
+"""Settings common to all services, from environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.directory import DEFAULT_TENANT, TENANTS_DIR, Directory, load_directory
+
+
+class RuntimeSettings(BaseSettings):
+    """Where Kafka and PostgreSQL are, which tenant, and how topics are named."""
+
+    model_config = SettingsConfigDict(env_prefix="TANGGAP_", env_file=".env", extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "TANGGAP_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:54329/tanggap",
+        validation_alias=AliasChoices("DATABASE_URL", "TANGGAP_DATABASE_URL"),
+    )
+    # A namespace for every topic and consumer group: lets tests and tenants share a cluster.
+    topic_prefix: str = ""
+    tenant: str = DEFAULT_TENANT
+    tenants_dir: Path = TENANTS_DIR
+    replication_factor: int = 1
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    def topic(self, name: str) -> str:
+        """The physical topic name for a catalogue name."""
+        return f"{self.topic_prefix}{name}"
+
+    def group(self, service: str) -> str:
+        """Consumer group / Faust app id of a service."""
+        return f"{self.topic_prefix}tanggap-{service}"
+
+    def directory(self) -> Directory:
+        return load_directory(self.tenant, self.tenants_dir)

@@ -1,0 +1,125 @@
+"""Faust app factory and the guarded consume loop every agent uses.
+
+Faust acks a message whose agent raised, so an exception must never escape to Faust:
+a record that fails validation goes to the dead-letter topic with its reason; anything
+unexpected crashes the process before the offset is committed, and Kafka redelivers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import faust
+import mode
+from faust.contrib.asgi import serve_asgi
+
+from schemas.codec import DecodeError, decode
+from schemas.envelope import Event
+from schemas.topics import TopicSpec
+from services.runtime.deadletter import send_to_dead_letter
+from services.runtime.producer import EventProducer, Outgoing
+from services.runtime.settings import RuntimeSettings
+from services.runtime.web import ops_app
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event], Awaitable[Sequence[Outgoing]]]
+
+
+def crash_process(exc: BaseException) -> None:
+    """Die without committing: the unprocessed message is redelivered after restart."""
+    log.critical("unexpected error, crashing before commit: %r", exc, exc_info=exc)
+    logging.shutdown()
+    os._exit(70)
+
+
+class StreamService:
+    """A Faust app with our durable producer, guarded agents and the ops web routes."""
+
+    def __init__(self, name: str, settings: RuntimeSettings, web_port: int,
+                 web_host: str = "127.0.0.1", **faust_options: Any) -> None:
+        self.name = name
+        self.settings = settings
+        self.producer = EventProducer(settings, client_id=settings.group(name))
+        self.crash: Callable[[BaseException], None] = crash_process
+        self.ready = asyncio.Event()  # set once the producer and on_start hooks are up
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        options: dict[str, Any] = {
+            "broker": f"kafka://{settings.kafka_bootstrap_servers.replace(',', ';')}",
+            "store": "memory://",
+            "web_port": web_port,
+            "web_bind": web_host,
+            "web_host": web_host,
+            "web_tables_enabled": False,  # tables may hold personal data
+            "topic_disable_leader": True,
+            "topic_replication_factor": settings.replication_factor,
+            "producer_acks": -1,
+            "consumer_auto_offset_reset": "earliest",
+            "broker_commit_every": 100,
+            "broker_commit_interval": 1.0,
+            "autodiscover": False,
+        }
+        options.update(faust_options)
+        self.app = faust.App(settings.group(name), **options)
+        outer = self
+
+        @self.app.service
+        class _Resources(mode.Service):  # our producer and hooks start and stop with the worker
+            async def on_start(self) -> None:
+                await outer.producer.start()
+                for hook in outer._on_start:
+                    await hook()
+                outer.ready.set()
+
+            async def on_stop(self) -> None:
+                for hook in reversed(outer._on_stop):
+                    await hook()
+                await outer.producer.stop()
+
+        serve_asgi(self.app, ops_app(name), host=web_host, port=web_port)
+
+    def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run `hook` at worker start, before any message is handled (open pools here)."""
+        self._on_start.append(hook)
+
+    def on_stop(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self._on_stop.append(hook)
+
+    def consume(self, spec: TopicSpec, handler: Handler, name: str) -> Any:
+        """Register an agent: decode, decide, send what it returns, then (and only then) ack."""
+        topic = self.app.topic(self.settings.topic(spec.name), value_serializer="raw",
+                               key_serializer="raw")
+
+        async def agent(stream: Any) -> None:
+            await self.ready.wait()
+            async for item in stream.events():
+                message = item.message
+                try:
+                    event = decode(item.value, spec.carries)
+                except DecodeError as exc:
+                    log.warning("dead-lettering %s@%s: %s", spec.name, message.offset, exc)
+                    await send_to_dead_letter(
+                        self.producer, spec.name, message, str(exc), self.name)
+                    continue
+                try:
+                    outgoing = await handler(event)
+                    if outgoing:
+                        await self.producer.send_many(outgoing)
+                except Exception as exc:  # noqa: BLE001 - anything unexpected must not be acked
+                    self.crash(exc)
+                    raise
+
+        agent.__name__ = name
+        agent.__qualname__ = name
+        return self.app.agent(topic, name=name, concurrency=1)(agent)
+
+    def run(self) -> None:
+        """Run the worker in this process until SIGTERM/SIGINT."""
+        worker = faust.Worker(self.app, loglevel=self.settings.log_level.lower(),
+                              override_logging=False)
+        worker.execute_from_commandline()

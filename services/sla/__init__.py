@@ -1,0 +1,1 @@
+"""SLA: every assigned case runs against a response clock."""
