@@ -28,6 +28,8 @@ class RuntimeSettings(BaseSettings):
     tenant: str = DEFAULT_TENANT
     tenants_dir: Path = TENANTS_DIR
     replication_factor: int = 1
+    # How fast a dead consumer's partitions move to a live one (Kafka's default is 45 s).
+    session_timeout_seconds: float = 30.0
     log_level: str = "INFO"
     log_json: bool = False
 

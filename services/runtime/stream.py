@@ -62,6 +62,8 @@ class StreamService:
             "consumer_auto_offset_reset": "earliest",
             "broker_commit_every": 100,
             "broker_commit_interval": 1.0,
+            "broker_session_timeout": settings.session_timeout_seconds,
+            "broker_heartbeat_interval": max(1.0, settings.session_timeout_seconds / 5),
             "autodiscover": False,
         }
         options.update(faust_options)

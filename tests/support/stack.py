@@ -1,0 +1,39 @@
+"""Where the real Kafka and PostgreSQL of this test run are (started by `make test`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+from services.runtime.settings import RuntimeSettings
+
+
+def _reachable(hostport: str) -> bool:
+    host, _, port = hostport.split(",")[0].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_stack(settings: RuntimeSettings) -> None:
+    """Fail (never skip) when the real stack is missing: `make test` must start it."""
+    if not _reachable(settings.kafka_bootstrap_servers):
+        raise RuntimeError(f"Kafka is not reachable at {settings.kafka_bootstrap_servers}; "
+                           "run the suite with `make test`, which starts it")
+
+
+def run_prefix() -> str:
+    """A topic and consumer-group namespace unique to this test session."""
+    return f"t{uuid.uuid4().hex[:8]}."
+
+
+def service_env(prefix: str, **extra: str) -> dict[str, str]:
+    """Environment for a service subprocess of this test session."""
+    env = dict(os.environ)
+    env.update({"TANGGAP_TOPIC_PREFIX": prefix, "TANGGAP_LOG_LEVEL": "INFO",
+                "TANGGAP_SESSION_TIMEOUT_SECONDS": "6"})
+    env.update(extra)
+    return env
