@@ -26,11 +26,17 @@ async def ensure_topics(settings: RuntimeSettings, specs: Iterable[TopicSpec]) -
             for spec in specs
             if settings.topic(spec.name) not in existing
         ]
-        if missing:
-            response = await admin.create_topics(missing)
-            for name, code, *rest in getattr(response, "topic_errors", []) or []:
-                if code not in (0, 36):  # 36: created concurrently by another bootstrap
-                    raise RuntimeError(f"could not create topic {name}: error {code} {rest}")
-        return [t.name for t in missing]
+        if not missing:
+            return []
+        # The broker's answer is the truth: list_topics can lag a fresh creation (KRaft
+        # propagates metadata asynchronously), so "already exists" counts as present.
+        response = await admin.create_topics(missing)
+        created = []
+        for name, code, *rest in response.topic_errors:
+            if code == 0:
+                created.append(name)
+            elif code != 36:  # 36: TopicAlreadyExists
+                raise RuntimeError(f"could not create topic {name}: error {code} {rest}")
+        return created
     finally:
         await admin.close()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: the stack, then the four services and a local agency inbox, until Ctrl-C.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+var=${TANGGAP_VAR:-$root/var}
+bin=$root/.venv/bin
+logs=$var/logs
+mkdir -p "$logs"
+pids=()
+
+stop_all() {
+  trap - INT TERM EXIT
+  echo; echo "stopping services..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$here/stack.sh" down
+}
+trap stop_all INT TERM EXIT
+
+"$here/stack.sh" up
+# shellcheck disable=SC1090
+. "$var/stack.env"
+port=${TANGGAP_INTAKE_PORT:-8000}
+
+"$bin/tanggap" inbox & pids+=($!)
+for service in intake router sla notifier; do
+  "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
+done
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  sleep 0.5
+done
+
+cat <<MSG
+
+tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
+  POST a complaint:  curl -s -XPOST http://127.0.0.1:$port/v1/complaints \\
+                       -H 'content-type: application/json' \\
+                       -d '{"channel":"web","channel_message_id":"demo-1","text":"Jalan rusak parah di Jl. Gajah Mada, banyak lubang"}'
+  API docs:          http://127.0.0.1:$port/docs
+  metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)
+  tail an agency:    .venv/bin/tanggap tail agency.dinas-pupr.assignments
+  agency webhooks:   printed below as [inbox <agency>] lines
+
+MSG
+wait -n "${pids[@]}" || true
+echo "a service exited; see var/logs/" >&2

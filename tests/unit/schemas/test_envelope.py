@@ -1,0 +1,26 @@
+"""Envelope ids: a redelivered cause yields the same effect id, so consumers can de-duplicate."""
+
+from __future__ import annotations
+
+from schemas.envelope import derived_id
+from schemas.intake import ComplaintReceived
+
+
+def make() -> ComplaintReceived:
+    return ComplaintReceived(complaint_id="c-9", ticket="KTP-2026-000009", channel="web",
+                             channel_message_id="m-9", text="sampah menumpuk")
+
+
+def test_derived_id_is_stable_and_step_specific() -> None:
+    cause = make()
+    assert derived_id(cause.event_id, "assigned") == derived_id(cause.event_id, "assigned")
+    assert derived_id(cause.event_id, "assigned") != derived_id(cause.event_id, "triaged")
+
+
+def test_caused_event_carries_complaint_and_trace() -> None:
+    cause = make()
+    fields = cause.caused("assigned")
+    assert fields["complaint_id"] == "c-9"
+    assert fields["causation_id"] == cause.event_id
+    assert fields["correlation_id"] == cause.event_id
+    assert fields["event_id"] == derived_id(cause.event_id, "assigned")
