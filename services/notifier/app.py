@@ -1,4 +1,11 @@
-"""Notifier's Faust worker: notify_assignment consumes complaints.assigned."""
+"""Notifier's Faust worker: three agents turn lifecycle events and requests into messages.
+
+notify_assignment (complaints.assigned): the agency's desk, and its head for negative news.
+notify_clock (sla.clocks): warnings to the desk, breaches to desk and head, escalations.
+deliver_request (notifications.requests): citizens' acknowledgements and answers from intake.
+Each agent delivers before it returns, so its offset is committed only after the delivery log
+and the outcome events are durable.
+"""
 
 from __future__ import annotations
 
@@ -6,71 +13,86 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
-import httpx
-from prometheus_client import Counter
 
 from schemas.enums import NotificationChannel
 from schemas.envelope import Event
-from schemas.notifications import NotificationDelivered, NotificationFailed
+from schemas.notifications import NotificationRequested
 from schemas.routing import ComplaintAssigned
-from schemas.topics import ASSIGNED, NOTIFY_OUTCOMES
-from services.notifier import deliveries
+from schemas.topics import ASSIGNED, NOTIFY_REQUESTS, SLA
+from services.notifier import deliveries, plan
+from services.notifier.channel import Channel
+from services.notifier.channels import open_channels
+from services.notifier.deliver import Deliverer
+from services.notifier.retrying import RetryPolicy
 from services.notifier.settings import NotifierSettings
-from services.notifier.webhook import DeliveryFailed, post_event
 from services.runtime.database import connect, migrate
 from services.runtime.producer import Outgoing
 from services.runtime.stream import StreamService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-DELIVERIES = Counter("notifier_deliveries_total", "Notification deliveries",
-                     ["channel", "outcome"])
+
+
+def retry_policy(settings: NotifierSettings) -> RetryPolicy:
+    return RetryPolicy(max_attempts=settings.notifier_max_attempts,
+                       initial=settings.notifier_backoff_initial_seconds,
+                       maximum=settings.notifier_backoff_max_seconds,
+                       retry_after_max=settings.notifier_retry_after_max_seconds)
 
 
 def build(settings: NotifierSettings) -> StreamService:
     service = StreamService("notifier", settings, web_port=settings.notifier_web_port)
-    resources: dict[str, object] = {}
+    directory = settings.directory()
+    opened: dict[str, object] = {}
 
     async def open_resources() -> None:
         pool = await connect(settings.database_url, "notifier")
         await migrate(pool, "notifier", MIGRATIONS)
-        resources["pool"] = pool
-        resources["http"] = httpx.AsyncClient(timeout=10.0)
+        channels = open_channels(settings)
+        opened["pool"], opened["channels"] = pool, channels
+        opened["deliverer"] = Deliverer(pool, service.producer, channels, directory,
+                                        settings.webhook_override, retry_policy(settings))
 
     async def close_resources() -> None:
-        await resources["http"].aclose()  # type: ignore[attr-defined]
-        await resources["pool"].close()  # type: ignore[attr-defined]
+        channels: dict[NotificationChannel, Channel] = opened.get("channels", {})  # type: ignore[assignment]
+        for channel in channels.values():
+            await channel.close()
+        if "pool" in opened:
+            await opened["pool"].close()  # type: ignore[attr-defined]
 
     service.on_start(open_resources)
     service.on_stop(close_resources)
-    secret = settings.notifier_webhook_secret
+
+    def reach() -> plan.Reach:
+        channels: dict[NotificationChannel, Channel] = opened["channels"]  # type: ignore[assignment]
+        return plan.Reach(directory, frozenset(channels), settings.webhook_override)
+
+    def deliverer() -> Deliverer:
+        return opened["deliverer"]  # type: ignore[return-value]
 
     async def notify_assignment(event: Event) -> Sequence[Outgoing]:
         assert isinstance(event, ComplaintAssigned)
-        pool: asyncpg.Pool = resources["pool"]  # type: ignore[assignment]
-        recipient = event.agency
-        if await deliveries.already_delivered(pool, event.event_id, recipient):
-            return []
-        url = settings.webhook_for(recipient)
-        channel = NotificationChannel.WEBHOOK
-        try:
-            attempts = await post_event(resources["http"], url, event,  # type: ignore[arg-type]
-                                        secret.get_secret_value() if secret else None,
-                                        settings.notifier_max_attempts)
-        except DeliveryFailed as exc:
-            await deliveries.record(pool, event.event_id, recipient, channel, "failed",
-                                    exc.attempts, str(exc))
-            DELIVERIES.labels(channel=channel, outcome="failed").inc()
-            failed = NotificationFailed(**event.caused(f"notify-failed:{recipient}"),
-                                        source_event_id=str(event.event_id), channel=channel,
-                                        recipient=recipient, attempts=exc.attempts,
-                                        reason=str(exc))
-            return [(NOTIFY_OUTCOMES.name, failed)]
-        await deliveries.record(pool, event.event_id, recipient, channel, "delivered", attempts)
-        DELIVERIES.labels(channel=channel, outcome="delivered").inc()
-        delivered = NotificationDelivered(**event.caused(f"notified:{recipient}"),
-                                          source_event_id=str(event.event_id), channel=channel,
-                                          recipient=recipient, attempts=attempts)
-        return [(NOTIFY_OUTCOMES.name, delivered)]
+        pool: asyncpg.Pool = opened["pool"]  # type: ignore[assignment]
+        await deliveries.remember_case(pool, event.complaint_id, event.ticket, event.agency)
+        for request in plan.for_assignment(event, reach()):
+            await deliverer().deliver(request, cause=event)
+        return []
+
+    async def notify_clock(event: Event) -> Sequence[Outgoing]:
+        pool: asyncpg.Pool = opened["pool"]  # type: ignore[assignment]
+        requests = plan.for_clock(event, reach(), None)
+        if requests:
+            ticket = await deliveries.ticket_of(pool, event.complaint_id)
+            requests = plan.for_clock(event, reach(), ticket)
+        for request in requests:
+            await deliverer().deliver(request, cause=event)
+        return []
+
+    async def deliver_request(event: Event) -> Sequence[Outgoing]:
+        assert isinstance(event, NotificationRequested)
+        await deliverer().deliver(event)
+        return []
 
     service.consume(ASSIGNED, notify_assignment, name="notify_assignment")
+    service.consume(SLA, notify_clock, name="notify_clock")
+    service.consume(NOTIFY_REQUESTS, deliver_request, name="deliver_request")
     return service

@@ -1,24 +1,66 @@
-"""The delivery log: which (event, recipient) pairs were already delivered."""
+"""The delivery log in PostgreSQL: at most one finished delivery per message, ever."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 
 
-async def already_delivered(pool: asyncpg.Pool, event_id: uuid.UUID, recipient: str) -> bool:
-    status = await pool.fetchval(
-        "SELECT status FROM deliveries WHERE event_id = $1 AND recipient = $2", event_id, recipient)
-    return status == "delivered"
+@dataclass(frozen=True)
+class Claim:
+    """What the log knew when a delivery was (re)started."""
+
+    status: str  # 'sending' (ours to send now), 'delivered' or 'failed' (already finished)
+    claims: int  # > 1: an earlier send was interrupted and its outcome is unknown
+    attempts: int  # calls already made by earlier claims
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("delivered", "failed")
 
 
-async def record(pool: asyncpg.Pool, event_id: uuid.UUID, recipient: str, channel: str,
-                 status: str, attempts: int, error: str | None = None) -> None:
+_CLAIM = """
+INSERT INTO delivery_log (delivery_id, request_id, complaint_id, channel, recipient, template,
+                          status)
+VALUES ($1, $2, $3, $4, $5, $6, 'sending')
+ON CONFLICT (delivery_id) DO UPDATE
+   SET claims = delivery_log.claims + 1, updated_at = now()
+ WHERE delivery_log.status = 'sending'
+RETURNING status, claims, attempts
+"""
+
+
+async def claim(pool: asyncpg.Pool, delivery_id: uuid.UUID, request_id: uuid.UUID,
+                complaint_id: str, channel: str, recipient: str, template: str) -> Claim:
+    """Record 'sending' before the call; tell the caller if the delivery already finished."""
+    row = await pool.fetchrow(_CLAIM, delivery_id, request_id, complaint_id, channel, recipient,
+                              template)
+    if row is None:  # finished earlier: the WHERE kept the row as it was
+        row = await pool.fetchrow(
+            "SELECT status, claims, attempts FROM delivery_log WHERE delivery_id = $1",
+            delivery_id)
+    return Claim(row["status"], row["claims"], row["attempts"])
+
+
+async def finish(pool: asyncpg.Pool, delivery_id: uuid.UUID, status: str, attempts: int,
+                 error: str | None = None, provider_message_id: str | None = None) -> None:
+    """Mark a delivery delivered or failed, adding this claim's attempts."""
     await pool.execute(
-        "INSERT INTO deliveries (event_id, recipient, channel, status, attempts, last_error,"
-        " delivered_at) VALUES ($1, $2, $3, $4, $5, $6,"
-        " CASE WHEN $4 = 'delivered' THEN now() END)"
-        " ON CONFLICT (event_id, recipient) DO UPDATE SET status = $4, attempts = $5,"
-        " last_error = $6, delivered_at = CASE WHEN $4 = 'delivered' THEN now() END",
-        event_id, recipient, channel, status, attempts, error)
+        "UPDATE delivery_log SET status = $2, attempts = attempts + $3, last_error = $4,"
+        " provider_message_id = $5, updated_at = now(), finished_at = now()"
+        " WHERE delivery_id = $1",
+        delivery_id, status, attempts, error, provider_message_id)
+
+
+async def remember_case(pool: asyncpg.Pool, complaint_id: str, ticket: str, agency: str) -> None:
+    await pool.execute(
+        "INSERT INTO known_cases (complaint_id, ticket, agency) VALUES ($1, $2, $3)"
+        " ON CONFLICT (complaint_id) DO UPDATE SET agency = $3, updated_at = now()",
+        complaint_id, ticket, agency)
+
+
+async def ticket_of(pool: asyncpg.Pool, complaint_id: str) -> str | None:
+    return await pool.fetchval("SELECT ticket FROM known_cases WHERE complaint_id = $1",
+                               complaint_id)

@@ -1,0 +1,160 @@
+"""One notification request to one delivered (or dead-lettered) message, exactly once logged.
+
+Order of effects, chosen so that a crash at any point loses nothing and repeats nothing that
+the receiver cannot recognise: 'sending' is logged before the call; after a success the log
+says 'delivered' before the outcome event is produced (a redelivered request then re-produces
+the same outcome event, same id); after a failure the dead letter and the outcome event are
+durable before the log says 'failed'. A crash during the call itself leaves 'sending': the
+next process sends again with the same idempotency key, which the receiver must dedupe on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import asyncpg
+import orjson
+
+from schemas.codec import encode
+from schemas.directory import Directory
+from schemas.enums import NotificationChannel
+from schemas.envelope import Event, derived_id, utcnow
+from schemas.notifications import NotificationDelivered, NotificationFailed, NotificationRequested
+from schemas.topics import NOTIFY_OUTCOMES, NOTIFY_REQUESTS
+from services.notifier import deliveries
+from services.notifier.channel import Channel, Message
+from services.notifier.contacts import Destination, Unreachable, destination
+from services.notifier.metrics import (
+    DEAD_LETTERS,
+    DELIVERIES,
+    LATENCY_SECONDS,
+    RESENDS,
+    RETRIES,
+    SEND_SECONDS,
+)
+from services.notifier.render import RenderError, render
+from services.notifier.retrying import Exhausted, RetryPolicy, Sleep, with_retries
+from services.runtime.deadletter import dead_letter_headers
+from services.runtime.producer import EventProducer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Deliverer:
+    pool: asyncpg.Pool
+    producer: EventProducer
+    channels: Mapping[NotificationChannel, Channel]
+    directory: Directory
+    webhook_override: Callable[[str], str | None]
+    policy: RetryPolicy
+    sleep: Sleep | None = None  # tests inject a fast clock; production uses asyncio.sleep
+
+    def _resolve(self, request: NotificationRequested) -> Destination:
+        return destination(request, self.directory, self.webhook_override(request.recipient))
+
+    async def deliver(self, request: NotificationRequested, cause: Event | None = None) -> None:
+        """Deliver one request (retrying), or dead-letter it; idempotent per delivery id."""
+        cause = cause or request
+        try:
+            dest: Destination | None = self._resolve(request)
+            problem = None
+        except Unreachable as exc:
+            dest, problem = None, str(exc)
+        address = dest.address if dest else "-"
+        label = dest.label if dest else request.recipient[:64]
+        delivery_id = derived_id(request.event_id, "deliver", request.channel, address)
+        claim = await deliveries.claim(self.pool, delivery_id, request.event_id,
+                                       request.complaint_id, request.channel, label,
+                                       request.template)
+        if claim.finished:
+            DELIVERIES.labels(channel=request.channel, outcome="duplicate").inc()
+            if claim.status == "delivered":  # the outcome event may not have been produced
+                await self._delivered(request, label, delivery_id, claim.attempts)
+            return
+        if claim.claims > 1:
+            RESENDS.labels(channel=request.channel).inc()
+            log.warning("resending %s to %s for %s after an interrupted send (claim %s)",
+                        request.channel, label, request.complaint_id, claim.claims)
+        channel = self.channels.get(request.channel)
+        if problem is None and channel is None:
+            problem = f"channel {request.channel} is not configured"
+        if problem is not None or dest is None or channel is None:
+            await self._failed(request, label, delivery_id, 0, problem or "unreachable", "refused")
+            return
+        try:
+            message = self._message(request, cause, dest, delivery_id)
+        except RenderError as exc:
+            await self._failed(request, label, delivery_id, 0, str(exc), "refused")
+            return
+        started = time.monotonic()
+        try:
+            provider_id, attempts = await with_retries(
+                lambda: channel.send(message), self.policy,
+                on_retry=lambda n, exc: self._retrying(request, label, n, exc), sleep=self.sleep)
+        except Exhausted as exc:
+            SEND_SECONDS.labels(channel=request.channel).observe(time.monotonic() - started)
+            await self._failed(request, label, delivery_id, exc.attempts, str(exc), "failed")
+            return
+        SEND_SECONDS.labels(channel=request.channel).observe(time.monotonic() - started)
+        await deliveries.finish(self.pool, delivery_id, "delivered", attempts,
+                                provider_message_id=provider_id)
+        DELIVERIES.labels(channel=request.channel, outcome="delivered").inc()
+        LATENCY_SECONDS.labels(channel=request.channel).observe(
+            max(0.0, (utcnow() - cause.occurred_at).total_seconds()))
+        log.info("delivered %s %s to %s for %s in %s attempt(s)", request.template,
+                 request.channel, label, request.complaint_id, attempts)
+        await self._delivered(request, label, delivery_id, claim.attempts + attempts)
+
+    def _message(self, request: NotificationRequested, cause: Event, dest: Destination,
+                 delivery_id: uuid.UUID) -> Message:
+        regency = self.directory.regency
+        rendered = render(request.template, dict(request.context), regency.name,
+                          regency.timezone)
+        document = orjson.dumps({
+            "delivery_id": str(delivery_id), "template": request.template,
+            "audience": request.audience, "subject": rendered.subject, "text": rendered.body,
+            "event": orjson.loads(encode(cause)),
+        })
+        return Message(delivery_id=delivery_id, address=dest.address,
+                       subject=rendered.subject, body=rendered.body, event_type=cause.type,
+                       document=document, trusted_address=dest.trusted)
+
+    def _retrying(self, request: NotificationRequested, label: str, attempt: int,
+                  exc: BaseException) -> None:
+        RETRIES.labels(channel=request.channel).inc()
+        log.warning("attempt %s of %s to %s for %s failed: %s", attempt, request.channel, label,
+                    request.complaint_id, exc)
+
+    async def _delivered(self, request: NotificationRequested, label: str,
+                         delivery_id: uuid.UUID, attempts: int) -> None:
+        event = NotificationDelivered(
+            **request.caused(f"delivered:{delivery_id}"), source_event_id=str(request.event_id),
+            channel=request.channel, recipient=label, attempts=max(1, attempts),
+            delivery_id=str(delivery_id))
+        await self.producer.send(NOTIFY_OUTCOMES.name, event)
+
+    async def _failed(self, request: NotificationRequested, label: str, delivery_id: uuid.UUID,
+                      attempts: int, reason: str, outcome: str) -> None:
+        """Dead-letter the request and announce the failure, then (only then) log it failed."""
+        log.error("giving up %s %s to %s for %s after %s attempt(s): %s", request.template,
+                  request.channel, label, request.complaint_id, attempts, reason)
+        headers = dead_letter_headers(reason, NOTIFY_REQUESTS.name, None, None, "notifier")
+        headers += [("dlq.delivery_id", str(delivery_id).encode()),
+                    ("dlq.channel", str(request.channel).encode()),
+                    ("dlq.attempts", str(attempts).encode())]
+        await self.producer.send_raw(NOTIFY_REQUESTS.dlq, request.complaint_id.encode(),
+                                     encode(request), headers)
+        failed = NotificationFailed(
+            **request.caused(f"failed:{delivery_id}"), source_event_id=str(request.event_id),
+            channel=request.channel, recipient=label, attempts=attempts,
+            reason=reason[:2000], delivery_id=str(delivery_id))
+        await self.producer.send(NOTIFY_OUTCOMES.name, failed)
+        await deliveries.finish(self.pool, delivery_id, "failed", attempts,
+                                error=reason[:2000])
+        DELIVERIES.labels(channel=request.channel, outcome=outcome).inc()
+        DEAD_LETTERS.labels(channel=request.channel).inc()
