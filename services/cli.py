@@ -7,11 +7,14 @@ from enum import StrEnum
 
 import typer
 
+from services.intake.answers_cli import app as agency_keys_app
+
 app = typer.Typer(help="tanggap: public-complaint backbone on Kafka", no_args_is_help=True)
 topics_app = typer.Typer(help="The topic catalogue", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contract", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(agency_keys_app, name="agency-keys")
 
 
 class ServiceName(StrEnum):

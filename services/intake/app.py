@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from schemas.topics import RECEIVED
 from services.intake import cases
+from services.intake.answers import router as answers_router
 from services.intake.routes import router
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
@@ -54,5 +55,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan)
     app.include_router(router)
+    app.include_router(answers_router)
     app.include_router(ops_router("intake"))
     return app
