@@ -17,7 +17,7 @@ install() {
   if [ ! -f "$lib/.complete" ] || [ "$here/kafka/pom.xml" -nt "$lib/.complete" ]; then
     echo "kafka: resolving broker jars from Maven Central"
     rm -rf "$lib"
-    mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies
+    mvn -q -B -Dstyle.color=never -f "$here/kafka/pom.xml" dependency:copy-dependencies
     touch "$lib/.complete"
   fi
 }
