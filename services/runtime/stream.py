@@ -15,6 +15,7 @@ from typing import Any
 
 import faust
 import mode
+from fastapi import APIRouter
 from faust.contrib.asgi import serve_asgi
 
 from schemas.codec import DecodeError, decode
@@ -41,7 +42,8 @@ class StreamService:
     """A Faust app with our durable producer, guarded agents and the ops web routes."""
 
     def __init__(self, name: str, settings: RuntimeSettings, web_port: int,
-                 web_host: str = "127.0.0.1", **faust_options: Any) -> None:
+                 web_host: str = "127.0.0.1", routers: Sequence[APIRouter] = (),
+                 **faust_options: Any) -> None:
         self.name = name
         self.settings = settings
         self.producer = EventProducer(settings, client_id=settings.group(name))
@@ -83,7 +85,8 @@ class StreamService:
                     await hook()
                 await outer.producer.stop()
 
-        serve_asgi(self.app, ops_app(name), host=web_host, port=web_port)
+        # `routers`: a service's own HTTP routes, served beside /healthz and /metrics.
+        serve_asgi(self.app, ops_app(name, routers=routers), host=web_host, port=web_port)
 
     def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run `hook` at worker start, before any message is handled (open pools here)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,8 +25,11 @@ def ops_router(service: str, healthy: Callable[[], bool] = lambda: True) -> APIR
     return router
 
 
-def ops_app(service: str, healthy: Callable[[], bool] = lambda: True) -> FastAPI:
-    """A web app with only the ops routes, for the Faust workers."""
+def ops_app(service: str, healthy: Callable[[], bool] = lambda: True,
+            routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """A web app with the ops routes (and a service's own `routers`), for the Faust workers."""
     app = FastAPI(title=f"tanggap {service}", docs_url=None, redoc_url=None)
     app.include_router(ops_router(service, healthy))
+    for router in routers:
+        app.include_router(router)
     return app
