@@ -22,6 +22,7 @@ class Message:
     event_type: str = ""
     document: bytes = b""  # webhooks: the JSON document that is sent and signed
     trusted_address: bool = False  # set by the operator: exempt from the address policy
+    reply_to: str | None = None  # the citizen's message this answers (wamid, Message-ID)
 
 
 class TemporaryFailure(Exception):

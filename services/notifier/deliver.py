@@ -113,8 +113,11 @@ class Deliverer:
     def _message(self, request: NotificationRequested, cause: Event, dest: Destination,
                  delivery_id: uuid.UUID) -> Message:
         regency = self.directory.regency
-        rendered = render(request.template, dict(request.context), regency.name,
-                          regency.timezone)
+        context = dict(request.context)
+        named = self.directory.get(str(context.get("agency") or ""))
+        if named is not None and not context.get("agency_name"):
+            context["agency_name"] = named.name  # intake sends codes; citizens read names
+        rendered = render(request.template, context, regency.name, regency.timezone)
         document = orjson.dumps({
             "delivery_id": str(delivery_id), "template": request.template,
             "audience": request.audience, "subject": rendered.subject, "text": rendered.body,
@@ -122,7 +125,9 @@ class Deliverer:
         })
         return Message(delivery_id=delivery_id, address=dest.address,
                        subject=rendered.subject, body=rendered.body, event_type=cause.type,
-                       document=document, trusted_address=dest.trusted)
+                       document=document, trusted_address=dest.trusted,
+                       reply_to=str(context.get("reply_to") or context.get("in_reply_to") or "")
+                       or None)
 
     def _retrying(self, request: NotificationRequested, label: str, attempt: int,
                   exc: BaseException) -> None:

@@ -7,16 +7,21 @@ same id and mail clients and archives that thread by it show it once.
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate, parseaddr
 
 import aiosmtplib
 
 from schemas.enums import NotificationChannel
 from services.notifier.channel import Channel, Message, PermanentFailure, TemporaryFailure
 
+# Python folds a long Subject by moving all of it to a continuation line, which readers then
+# show with a leading space; 998 is RFC 5322's hard limit, and our subjects stay under 150.
+MAIL_POLICY = SMTP_POLICY.clone(max_line_length=998)
+
 
 def build_mail(message: Message, sender: str, domain: str) -> EmailMessage:
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = sender
     mail["To"] = message.address
     mail["Subject"] = message.subject
@@ -24,6 +29,10 @@ def build_mail(message: Message, sender: str, domain: str) -> EmailMessage:
     mail["Message-ID"] = f"<{message.delivery_id}@{domain}>"
     mail["X-Tanggap-Delivery-Id"] = str(message.delivery_id)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer
+    if message.reply_to and "@" in message.reply_to:  # thread under the citizen's own mail
+        reference = f"<{message.reply_to.strip('<>')}>"
+        mail["In-Reply-To"] = reference
+        mail["References"] = reference
     mail.set_content(message.body)
     return mail
 
@@ -43,7 +52,10 @@ class EmailChannel(Channel):
             raise PermanentFailure("not an e-mail address")
         mail = build_mail(message, self._sender, self._domain)
         try:
-            await aiosmtplib.send(mail, **self._options)  # type: ignore[arg-type]
+            # Sent as bytes: aiosmtplib would re-serialise a message object with its own policy.
+            await aiosmtplib.send(mail.as_bytes(), sender=parseaddr(self._sender)[1],
+                                  recipients=[message.address],
+                                  **self._options)  # type: ignore[arg-type]
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             reason = f"recipient refused: {codes}"

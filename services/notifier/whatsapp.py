@@ -42,11 +42,16 @@ def wa_id(number: str, region: str = "ID") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
-def text_message(to: str, body: str, tracking: str) -> dict[str, Any]:
-    """The documented request body of a text message."""
-    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-            "type": "text", "text": {"preview_url": False, "body": body},
-            "biz_opaque_callback_data": tracking}
+def text_message(to: str, body: str, tracking: str,
+                 reply_to: str | None = None) -> dict[str, Any]:
+    """The documented request body of a text message, quoting the citizen's message if known."""
+    payload: dict[str, Any] = {
+        "messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
+        "type": "text", "text": {"preview_url": False, "body": body},
+        "biz_opaque_callback_data": tracking}
+    if reply_to and reply_to.startswith("wamid."):
+        payload["context"] = {"message_id": reply_to}
+    return payload
 
 
 def graph_error(response: httpx.Response) -> tuple[int | None, str]:
@@ -68,7 +73,8 @@ class WhatsAppChannel(Channel):
         self._token = token
 
     async def send(self, message: Message) -> str | None:
-        payload = text_message(wa_id(message.address), message.body, str(message.delivery_id))
+        payload = text_message(wa_id(message.address), message.body, str(message.delivery_id),
+                               message.reply_to)
         try:
             response = await self._client.post(
                 self._url, json=payload,
