@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.enums import Channel
+from schemas.enums import Channel, NotificationChannel
 from schemas.envelope import Event, Model
 
 
@@ -38,6 +38,11 @@ class ComplaintReceived(Event):
     location: GeoPoint | None = None
     attachments: tuple[Attachment, ...] = ()
     submitted_at: AwareDatetime | None = None
+    # Added in schema 1 additively: which of our accounts received it, what the citizen
+    # picked on a form (a routing hint) and which channel message this one answers.
+    received_by: str | None = Field(default=None, max_length=200)
+    category_hint: str | None = Field(default=None, max_length=64)
+    in_reply_to: str | None = Field(default=None, max_length=300)
 
 
 class ComplaintAcknowledged(Event):
@@ -47,6 +52,8 @@ class ComplaintAcknowledged(Event):
     ticket: str = Field(max_length=32)
     channel: Channel
     reporter_id: str | None = Field(default=None, max_length=64)
+    # How the citizen is told (a NotificationRequested follows), or None: no reachable contact.
+    notify_channel: NotificationChannel | None = None
 
 
 class Reporter(Model):
@@ -72,3 +79,6 @@ class ComplaintSubmission(Model):
     location: GeoPoint | None = None
     attachments: tuple[Attachment, ...] = Field(default=(), max_length=20)
     occurred_at: AwareDatetime | None = None
+    received_by: str | None = Field(default=None, max_length=200)  # our account or mailbox
+    category_hint: str | None = Field(default=None, max_length=64)  # e.g. Open311 service_code
+    in_reply_to: str | None = Field(default=None, max_length=300)  # channel message answered

@@ -8,6 +8,7 @@ from enum import StrEnum
 import typer
 
 from services.intake.answers_cli import app as agency_keys_app
+from services.intake.cli import app as intake_app
 
 app = typer.Typer(help="tanggap: public-complaint backbone on Kafka", no_args_is_help=True)
 topics_app = typer.Typer(help="The topic catalogue", no_args_is_help=True)
@@ -15,6 +16,8 @@ schemas_app = typer.Typer(help="The event contract", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(agency_keys_app, name="agency-keys")
+app.command("report")(__import__("services.sla.cli", fromlist=["report"]).report)
+app.add_typer(intake_app, name="intake")
 
 
 class ServiceName(StrEnum):

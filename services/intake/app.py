@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+import asyncpg
+import httpx
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from schemas.topics import RECEIVED
-from services.intake import cases
+from schemas.topics import SUBMISSIONS
+from services.intake import lifecycle, outbox, submissions
 from services.intake.answers import router as answers_router
+from services.intake.channel_routes import router as channel_router
+from services.intake.consumer import RecordConsumer
+from services.intake.open311 import ServiceCatalogue
+from services.intake.open311_routes import router as open311_router
 from services.intake.routes import router
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
@@ -23,38 +32,71 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-async def republish_unpublished(state: IntakeState) -> int:
-    """Send events of cases a crash left unpublished; same event id, so no duplicate case."""
-    pending = await cases.unpublished(state.pool)
-    for event in pending:
-        await state.producer.send(RECEIVED.name, event)
-        await cases.mark_published(state.pool, event.complaint_id)
-    return len(pending)
+async def sweep_outbox(state: IntakeState) -> None:
+    """Re-send what a Kafka outage or a crash left unpublished, until cancelled."""
+    while True:
+        await asyncio.sleep(state.settings.outbox_sweep_seconds)
+        try:
+            await outbox.publish_pending(state.pool, state.producer,
+                                         state.settings.outbox_sweep_seconds)
+        except (KafkaError, OSError, asyncpg.PostgresError) as exc:
+            log.warning("outbox sweep failed, next in %ss: %s",
+                        state.settings.outbox_sweep_seconds, exc)
+
+
+def consumers(state: IntakeState) -> list[RecordConsumer]:
+    """The raw submissions topic and the lifecycle projection, each its own group."""
+    conf = state.settings
+    return [
+        RecordConsumer(conf, conf.group("intake-submissions"), [SUBMISSIONS.name],
+                       submissions.handler(state)),
+        RecordConsumer(conf, conf.group("intake-status"), [t.name for t in lifecycle.TOPICS],
+                       lifecycle.handler(state)),
+    ]
+
+
+async def kafka_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The case is stored; only Kafka's acknowledgement is missing, so a retry completes it."""
+    log.warning("kafka did not acknowledge for %s: %r", request.url.path, exc)
+    return JSONResponse({"detail": "the event store is unavailable; retry later"},
+                        status_code=503, headers={"Retry-After": "5"})
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
-    """Build the intake app; settings are read when the app starts if not given."""
+    """Build the intake app; settings are read from the environment if not given."""
+    conf = settings or IntakeSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        conf = settings or IntakeSettings()
-        pool = await connect(conf.database_url, "intake")
-        await migrate(pool, "intake", MIGRATIONS)
-        producer = EventProducer(conf, client_id=conf.group("intake"))
-        await producer.start()
-        state = IntakeState(conf, pool, producer)
-        app.state.intake = state
-        republished = await republish_unpublished(state)
-        if republished:
-            log.warning("republished %d unpublished cases", republished)
-        try:
+        async with AsyncExitStack() as stack:
+            pool = await connect(conf.database_url, "intake", max_size=conf.intake_pool_size)
+            stack.push_async_callback(pool.close)
+            await migrate(pool, "intake", MIGRATIONS)
+            producer = EventProducer(conf, client_id=conf.group("intake"))
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+            state = IntakeState(conf, pool, producer, http,
+                                ServiceCatalogue.load(conf.open311_services_file),
+                                conf.directory().regency.center)
+            app.state.intake = state
+            await outbox.publish_pending(pool, producer)  # what a crash left unsent
+            if conf.intake_consumers:
+                for consumer in consumers(state):
+                    await consumer.start()
+                    stack.push_async_callback(consumer.stop)
+            sweeper = asyncio.create_task(sweep_outbox(state), name="outbox-sweep")
+            stack.callback(sweeper.cancel)
             yield
-        finally:
-            await producer.stop()
-            await pool.close()
 
-    app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan,
+                  max_body_size=conf.max_body_bytes,
+                  description="Complaint intake: channel adapters post complaints, citizens "
+                              "read their case's status by ticket.")
+    app.add_exception_handler(KafkaError, kafka_unavailable)
     app.include_router(router)
+    app.include_router(channel_router)
+    app.include_router(open311_router)
     app.include_router(answers_router)
     app.include_router(ops_router("intake"))
     return app

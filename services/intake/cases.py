@@ -1,21 +1,29 @@
-"""The case registry: one case per (channel, message id), published to Kafka at least once.
+"""The case registry: one case per (channel, message id), its events stored in the outbox.
 
-A case row is written first (with the event it will publish); the event is sent and the row
-marked published. A crash in between leaves an unpublished row whose stored event is sent
-again, with the same event id, on the next delivery of the message or at start-up.
+The case row, its reporter, its status seed and every event it will publish are written in
+one transaction; the events are sent afterwards (services/intake/outbox.py). A crash in
+between leaves unpublished outbox rows, sent again with the same event ids on the next
+delivery of the message, by the background sweep, or at start-up.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 import orjson
 
+from schemas.enums import NotificationChannel
 from schemas.intake import ComplaintReceived
+from schemas.topics import RECEIVED
+from services.intake import outbox, reporters, status_store
+from services.intake.citizen_notices import Contact
+from services.intake.reporters import Identity
 from services.intake.tickets import next_ticket
+from services.runtime.producer import Outgoing
 
 
 @dataclass(frozen=True)
@@ -23,74 +31,92 @@ class Case:
     complaint_id: str
     ticket: str
     event: ComplaintReceived
-    published: bool
+    pending: bool  # some of its events are not yet acknowledged by Kafka
     created: bool
 
 
-def new_complaint_id() -> str:
-    return f"c-{uuid.uuid4().hex}"
+@dataclass(frozen=True)
+class CasePlan:
+    """What a new case publishes and whom it notifies, once its id and ticket exist."""
+
+    received: ComplaintReceived
+    follow_ups: list[Outgoing]
+    contact: Contact
 
 
-async def open_case(pool: asyncpg.Pool, prefix: str, now: datetime,
-                    build: CaseBuilder) -> Case:
-    """Return the case of this channel message, creating it (and its ticket) if new."""
-    async with pool.acquire() as conn, conn.transaction():
-        existing = await conn.fetchrow(
-            "SELECT complaint_id, ticket, event, published_at FROM cases"
-            " WHERE channel = $1 AND channel_message_id = $2",
-            build.channel, build.channel_message_id)
-        if existing is None:
-            ticket = await next_ticket(conn, prefix, now.year)
-            complaint_id = new_complaint_id()
-            event = build(complaint_id, ticket)
-            inserted = await conn.fetchrow(
-                "INSERT INTO cases (complaint_id, ticket, channel, channel_message_id,"
-                " event_id, event) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING complaint_id",
-                complaint_id, ticket, build.channel, build.channel_message_id, event.event_id,
-                event.model_dump_json())
-            if inserted is not None:
-                return Case(complaint_id, ticket, event, published=False, created=True)
-            raise _ConcurrentInsert
-    return Case(existing["complaint_id"], existing["ticket"],
-                ComplaintReceived.model_validate(orjson.loads(existing["event"])),
-                published=existing["published_at"] is not None, created=False)
+@dataclass(frozen=True)
+class NewCase:
+    channel: str
+    channel_message_id: str
+    identity: Identity | None
+    # (complaint_id, ticket, reporter_id) -> plan; pure, called inside the transaction.
+    plan: Callable[[str, str, str | None], CasePlan]
 
 
 class _ConcurrentInsert(Exception):
     """Another request inserted the same message first; the caller retries and finds it."""
 
 
-async def mark_published(pool: asyncpg.Pool, complaint_id: str) -> None:
-    await pool.execute(
-        "UPDATE cases SET published_at = now() WHERE complaint_id = $1 AND published_at IS NULL",
-        complaint_id)
+def new_complaint_id() -> str:
+    return f"c-{uuid.uuid4().hex}"
 
 
-async def unpublished(pool: asyncpg.Pool, limit: int = 1000) -> list[ComplaintReceived]:
-    """Cases whose event Kafka never acknowledged (a crash between insert and send)."""
-    rows = await pool.fetch(
-        "SELECT event FROM cases WHERE published_at IS NULL ORDER BY created_at LIMIT $1", limit)
-    return [ComplaintReceived.model_validate(orjson.loads(r["event"])) for r in rows]
+_EXISTING = """
+SELECT c.complaint_id, c.ticket, c.event,
+       EXISTS (SELECT 1 FROM outbox o WHERE o.complaint_id = c.complaint_id
+               AND o.published_at IS NULL) AS pending
+FROM cases c WHERE c.channel = $1 AND c.channel_message_id = $2
+"""
+
+_INSERT = """
+INSERT INTO cases (complaint_id, ticket, channel, channel_message_id, event_id, event,
+                   reporter_id, notify_channel, recipient, reply_context)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING complaint_id
+"""
 
 
-class CaseBuilder:
-    """Builds the ComplaintReceived for a new case once its id and ticket are known."""
-
-    def __init__(self, channel: str, channel_message_id: str, fields: dict[str, object]) -> None:
-        self.channel = channel
-        self.channel_message_id = channel_message_id
-        self.fields = fields
-
-    def __call__(self, complaint_id: str, ticket: str) -> ComplaintReceived:
-        return ComplaintReceived(complaint_id=complaint_id, ticket=ticket, channel=self.channel,
-                                 channel_message_id=self.channel_message_id, **self.fields)
+async def open_case(pool: asyncpg.Pool, prefix: str, now: datetime, new: NewCase) -> Case:
+    """Return the case of this channel message, creating it (and its ticket) if new."""
+    async with pool.acquire() as conn, conn.transaction():
+        existing = await conn.fetchrow(_EXISTING, new.channel, new.channel_message_id)
+        if existing is not None:
+            event = ComplaintReceived.model_validate(orjson.loads(existing["event"]))
+            return Case(existing["complaint_id"], existing["ticket"], event,
+                        pending=existing["pending"], created=False)
+        # Lock order is always reporter row, then ticket counter: no deadlock between requests.
+        reporter_id = await reporters.register(conn, new.identity) if new.identity else None
+        ticket = await next_ticket(conn, prefix, now.year)
+        complaint_id = new_complaint_id()
+        plan = new.plan(complaint_id, ticket, reporter_id)
+        received, contact = plan.received, plan.contact
+        inserted = await conn.fetchval(
+            _INSERT, complaint_id, ticket, new.channel, new.channel_message_id,
+            received.event_id, received.model_dump_json(), reporter_id,
+            contact.channel.value if contact.channel else None, contact.recipient,
+            orjson.dumps(contact.context).decode())
+        if inserted is None:
+            raise _ConcurrentInsert  # rolls back the ticket number and the reporter update
+        await outbox.store(conn, [(RECEIVED.name, received), *plan.follow_ups])
+        await status_store.seed(conn, received)
+    return Case(complaint_id, ticket, received, pending=True, created=True)
 
 
 async def open_case_retrying(pool: asyncpg.Pool, prefix: str, now: datetime,
-                             build: CaseBuilder) -> Case:
+                             new: NewCase) -> Case:
     """open_case, retried once when a concurrent delivery of the same message won the insert."""
     try:
-        return await open_case(pool, prefix, now, build)
+        return await open_case(pool, prefix, now, new)
     except _ConcurrentInsert:
-        return await open_case(pool, prefix, now, build)
+        return await open_case(pool, prefix, now, new)
+
+
+async def contact_of(conn: asyncpg.Connection, complaint_id: str) -> tuple[str, Contact] | None:
+    """The ticket and stored contact of a case, for notices about it."""
+    row = await conn.fetchrow("SELECT ticket, notify_channel, recipient, reply_context"
+                              " FROM cases WHERE complaint_id = $1", complaint_id)
+    if row is None:
+        return None
+    channel = row["notify_channel"]
+    return row["ticket"], Contact(NotificationChannel(channel) if channel else None,
+                                  row["recipient"], orjson.loads(row["reply_context"]))

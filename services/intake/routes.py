@@ -1,28 +1,21 @@
-"""HTTP entrypoint for channel adapters: POST a complaint, get its ticket."""
+"""HTTP entrypoint for channel adapters and citizens: post a complaint, read its status."""
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated
+from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel
 
 from schemas.envelope import utcnow
 from schemas.intake import ComplaintSubmission
-from schemas.topics import RECEIVED
-from services.intake.cases import Case, CaseBuilder, mark_published, open_case_retrying
-from services.intake.metrics import COMPLAINTS
-from services.intake.state import IntakeState
+from services.intake.accept import accept
+from services.intake.auth import ADAPTER_ERRORS, AdapterKeyDep, require_channel
+from services.intake.cases import Case
+from services.intake.state import StateDep
+from services.intake.status_store import case_view
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
-
-
-def get_state(request: Request) -> IntakeState:
-    return request.app.state.intake
-
-
-StateDep = Annotated[IntakeState, Depends(get_state)]
 
 
 class Accepted(BaseModel):
@@ -30,40 +23,53 @@ class Accepted(BaseModel):
     ticket: str
     duplicate: bool
 
-
-def reporter_id(submission: ComplaintSubmission) -> str | None:
-    """A pseudonym that is stable per contact but reveals nothing about it."""
-    contact = submission.reporter.phone or submission.reporter.email or submission.reporter.handle
-    if not contact:
-        return None
-    return "r-" + hashlib.sha256(f"{submission.channel}:{contact}".encode()).hexdigest()[:24]
+    @classmethod
+    def of(cls, case: Case, duplicate: bool) -> Accepted:
+        return cls(complaint_id=case.complaint_id, ticket=case.ticket, duplicate=duplicate)
 
 
-async def accept(state: IntakeState, submission: ComplaintSubmission) -> tuple[Case, bool]:
-    """Open (or find) the case and make sure its event is durably in Kafka."""
-    now = utcnow()
-    build = CaseBuilder(submission.channel, submission.channel_message_id, {
-        "tenant": state.settings.tenant,
-        "text": submission.text,
-        "reporter_id": reporter_id(submission),
-        "anonymous": submission.anonymous,
-        "confidential": submission.confidential,
-        "kecamatan": submission.kecamatan,
-        "location": submission.location,
-        "attachments": submission.attachments,
-        "submitted_at": submission.occurred_at,
-        "occurred_at": now,
-    })
-    case = await open_case_retrying(state.pool, state.settings.ticket_prefix, now, build)
-    if not case.published:
-        await state.producer.send(RECEIVED.name, case.event)
-        await mark_published(state.pool, case.complaint_id)
-    return case, not case.created
+class HistoryLine(BaseModel):
+    at: datetime
+    kind: str
+    agency: str | None = None
+    message: str | None = None
 
 
-@router.post("/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
-async def post_complaint(submission: ComplaintSubmission, state: StateDep) -> Accepted:
+class CaseStatus(BaseModel):
+    ticket: str
+    status: str
+    agency: str | None
+    agency_name: str | None
+    channel: str
+    received_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    history: list[HistoryLine]
+
+
+@router.post("/complaints", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted,
+             responses=ADAPTER_ERRORS)
+async def post_complaint(submission: ComplaintSubmission, key: AdapterKeyDep,
+                         state: StateDep) -> Accepted:
     """Accept a normalized complaint; answers only once the event is durably in Kafka."""
-    case, duplicate = await accept(state, submission)
-    COMPLAINTS.labels(channel=submission.channel, outcome="duplicate" if duplicate else "new").inc()
-    return Accepted(complaint_id=case.complaint_id, ticket=case.ticket, duplicate=duplicate)
+    require_channel(key, submission.channel)
+    case, duplicate = await accept(state, submission, utcnow())
+    return Accepted.of(case, duplicate)
+
+
+@router.get("/complaints/{ticket}", response_model=CaseStatus,
+            responses={404: {"description": "No case has this ticket"}})
+async def get_complaint(state: StateDep,
+                        ticket: str = Path(max_length=32, examples=["KTP-2026-004217"])
+                        ) -> CaseStatus:
+    """A case's current status, agency and public history, for the citizen holding the ticket."""
+    view = await case_view(state.pool, ticket)
+    if view is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case has ticket {ticket!r}")
+    agency = state.settings.directory().get(view["agency"]) if view["agency"] else None
+    return CaseStatus(
+        ticket=view["ticket"], status=view["status"], agency=view["agency"],
+        agency_name=agency.name if agency else None, channel=view["channel"],
+        received_at=view["received_at"], updated_at=view["updated_at"], due_at=view["due_at"],
+        history=[HistoryLine(at=h["occurred_at"], kind=h["kind"], agency=h["agency"],
+                             message=h["message"]) for h in view["history"]])

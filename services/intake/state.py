@@ -1,11 +1,16 @@
-"""What intake's request handlers share: settings, database pool, producer."""
+"""What intake's request handlers and consumers share: settings, pool, producer, clients."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated
 
 import asyncpg
+import httpx
+from fastapi import Depends, Request
 
+from services.intake.open311 import ServiceCatalogue
+from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
 from services.runtime.producer import EventProducer
 
@@ -15,3 +20,14 @@ class IntakeState:
     settings: IntakeSettings
     pool: asyncpg.Pool
     producer: EventProducer
+    http: httpx.AsyncClient  # reads back what a webhook only points at (Instagram mentions)
+    services: ServiceCatalogue
+    center: str  # the complaint center's agency code
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+
+
+def get_state(request: Request) -> IntakeState:
+    return request.app.state.intake  # type: ignore[no-any-return]
+
+
+StateDep = Annotated[IntakeState, Depends(get_state)]

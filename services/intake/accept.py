@@ -1,0 +1,73 @@
+"""The one path from a channel's submission to a case whose events are durably in Kafka."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from schemas.intake import Attachment, ComplaintReceived, ComplaintSubmission, GeoPoint
+from services.intake import outbox
+from services.intake.cases import Case, CasePlan, NewCase, open_case_retrying
+from services.intake.citizen_notices import acknowledgement, contact_for
+from services.intake.masking import mask_text
+from services.intake.metrics import COMPLAINTS
+from services.intake.reporters import identify
+from services.intake.state import IntakeState
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 10_000
+
+
+def masked_fields(submission: ComplaintSubmission) -> dict[str, object]:
+    """The submission's free text with personal data masked, wherever it appears."""
+    # An anonymous reporter's own name in the text would undo the anonymity.
+    names = (submission.reporter.name,) if submission.anonymous and submission.reporter.name else ()
+
+    def mask(text: str | None) -> str | None:
+        return mask_text(text, names)[:MAX_TEXT] if text else text
+
+    location = submission.location
+    return {
+        "text": mask(submission.text),
+        "location": location and GeoPoint(lat=location.lat, lon=location.lon,
+                                          address=mask(location.address)),
+        "attachments": tuple(Attachment(kind=a.kind, url=a.url, media_id=a.media_id,
+                                        caption=mask(a.caption))
+                             for a in submission.attachments),
+    }
+
+
+async def accept(state: IntakeState, submission: ComplaintSubmission,
+                 now: datetime) -> tuple[Case, bool]:
+    """Open (or find) the case and make sure its events are durably in Kafka.
+
+    Returns the case and whether it already existed (a redelivery of the same message).
+    """
+    settings = state.settings
+    identity = identify(submission)
+    contact = contact_for(submission.channel, identity, submission.channel_message_id,
+                          state.center)
+    fields = masked_fields(submission)
+
+    def plan(complaint_id: str, ticket: str, reporter_id: str | None) -> CasePlan:
+        received = ComplaintReceived(
+            tenant=settings.tenant, complaint_id=complaint_id, ticket=ticket,
+            channel=submission.channel, channel_message_id=submission.channel_message_id,
+            reporter_id=reporter_id, anonymous=submission.anonymous,
+            confidential=submission.confidential, kecamatan=submission.kecamatan,
+            submitted_at=submission.occurred_at, occurred_at=now,
+            received_by=submission.received_by, category_hint=submission.category_hint,
+            in_reply_to=submission.in_reply_to, **fields)
+        return CasePlan(received, acknowledgement(received, contact), contact)
+
+    new = NewCase(submission.channel.value, submission.channel_message_id, identity, plan)
+    case = await open_case_retrying(state.pool, settings.ticket_prefix, now, new)
+    if case.pending:
+        await outbox.publish_case(state.pool, state.producer, case.complaint_id)
+    duplicate = not case.created
+    COMPLAINTS.labels(channel=submission.channel.value,
+                      outcome="duplicate" if duplicate else "new").inc()
+    if case.created:
+        log.info("opened case complaint_id=%s ticket=%s channel=%s", case.complaint_id,
+                 case.ticket, submission.channel.value)
+    return case, duplicate

@@ -1,0 +1,165 @@
+"""HTTP endpoints of the built-in adapters: Meta webhooks, X, and raw e-mail."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Request, Security, status
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, SecretStr
+
+from schemas.enums import Channel
+from schemas.envelope import utcnow
+from services.intake.accept import accept
+from services.intake.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
+from services.intake.channels import facebook, instagram, mail, whatsapp, x
+from services.intake.channels.inbound import Inbound
+from services.intake.channels.signatures import (
+    META_SIGNATURE,
+    X_SIGNATURE,
+    meta_handshake,
+    meta_signature_valid,
+    x_digest,
+    x_signature_valid,
+)
+from services.intake.routes import Accepted
+from services.intake.state import IntakeState, StateDep
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1/channels", tags=["channels"])
+SIGNED: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not JSON"},
+    401: {"description": "Missing or wrong signature"},
+    404: {"description": "The channel is not configured (no secret)"},
+    413: ADAPTER_ERRORS[413], 503: ADAPTER_ERRORS[503],
+}
+
+
+class Delivery(BaseModel):
+    """What became of one delivery: cases opened or found, items skipped or refused."""
+
+    accepted: list[Accepted]
+    ignored: int
+    rejected: list[str]
+
+
+def _secret(value: SecretStr | None, channel: str) -> str:
+    if value is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"channel {channel} is not configured")
+    return value.get_secret_value()
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"not JSON: {exc}") from None
+
+
+async def _open_cases(state: IntakeState, inbound: Inbound, channel: str) -> Delivery:
+    for reason in inbound.rejected:
+        log.warning("%s item refused: %s", channel, reason)
+    accepted = [Accepted.of(*await accept(state, s, utcnow())) for s in inbound.submissions]
+    return Delivery(accepted=accepted, ignored=inbound.ignored, rejected=inbound.rejected)
+
+
+class MetaChannel(StrEnum):
+    whatsapp = "whatsapp"
+    instagram = "instagram"
+    facebook = "facebook"
+
+
+@router.get("/x", responses={404: SIGNED[404]})
+async def x_crc(state: StateDep, crc_token: Annotated[str, Query(max_length=200)]
+                ) -> dict[str, str]:
+    """X's challenge-response check: the token's HMAC under the consumer secret."""
+    secret = _secret(state.settings.x_consumer_secret, "x")
+    return {"response_token": x_digest(secret, crc_token.encode())}
+
+
+@router.get("/{channel}", response_class=PlainTextResponse,
+            responses={403: {"description": "Wrong verify token or mode"}, 404: SIGNED[404]})
+async def meta_handshake_route(
+    channel: MetaChannel, state: StateDep,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=200)] = None,
+) -> str:
+    """Meta's verification handshake: echo the challenge when the verify token is ours."""
+    verify = _secret(state.settings.meta_verify_token, channel.value)
+    answer = meta_handshake(mode, token, challenge, verify)
+    if answer is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "verification refused")
+    return answer
+
+
+async def _meta_payload(request: Request, state: IntakeState, channel: str) -> Any:
+    secret = _secret(state.settings.meta_app_secret, channel)
+    body = await request.body()
+    if not meta_signature_valid(secret, body, request.headers.get(META_SIGNATURE)):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing or wrong {META_SIGNATURE}")
+    return _json(body)
+
+
+@router.post("/whatsapp", response_model=Delivery, responses=SIGNED)
+async def whatsapp_webhook(request: Request, state: StateDep) -> Delivery:
+    """WhatsApp Cloud API notifications, signed with the Meta app secret."""
+    payload = await _meta_payload(request, state, "whatsapp")
+    return await _open_cases(state, whatsapp.parse(payload), "whatsapp")
+
+
+@router.post("/instagram", response_model=Delivery, responses=SIGNED)
+async def instagram_webhook(request: Request, state: StateDep) -> Delivery:
+    """Instagram comments and mentions; a mention's text is read back from the Graph API."""
+    payload = await _meta_payload(request, state, "instagram")
+    token = state.settings.meta_access_token
+    lookup = instagram.graph_lookup(state.http, state.settings.meta_graph_url,
+                                    token.get_secret_value() if token else None)
+    try:
+        inbound = await instagram.parse(payload, set(state.settings.meta_own_account_ids),
+                                        lookup)
+    except instagram.LookupFailed as exc:
+        # Meta redelivers on a non-2xx answer: the mention is read again, not lost.
+        log.warning("instagram delivery deferred: %s", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc),
+                            headers={"Retry-After": "60"}) from None
+    return await _open_cases(state, inbound, "instagram")
+
+
+@router.post("/facebook", response_model=Delivery, responses=SIGNED)
+async def facebook_webhook(request: Request, state: StateDep) -> Delivery:
+    """Facebook Page feed changes: new comments and visitor posts."""
+    payload = await _meta_payload(request, state, "facebook")
+    inbound = facebook.parse(payload, set(state.settings.meta_own_account_ids))
+    return await _open_cases(state, inbound, "facebook")
+
+
+@router.post("/x", response_model=Delivery, responses=ADAPTER_ERRORS | {400: SIGNED[400]})
+async def x_posts(request: Request, state: StateDep,
+                  api_key: Annotated[str | None, Security(API_KEY)] = None) -> Delivery:
+    """X API v2 posts forwarded by our puller (API key) or signed like an X webhook."""
+    body = await request.body()
+    secret = state.settings.x_consumer_secret
+    signature = request.headers.get(X_SIGNATURE)
+    if not (secret and signature and x_signature_valid(secret.get_secret_value(), body,
+                                                       signature)):
+        require_channel(await authenticate(state, api_key), Channel.X)
+    inbound = x.parse(_json(body), set(state.settings.x_own_account_ids))
+    return await _open_cases(state, inbound, "x")
+
+
+@router.post("/email", response_model=Delivery, responses=ADAPTER_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}})
+async def email_message(request: Request, state: StateDep,
+                        api_key: Annotated[str | None, Security(API_KEY)] = None) -> Delivery:
+    """One raw RFC 5322 message, as the mail server's pipe or IMAP fetcher hands it over."""
+    require_channel(await authenticate(state, api_key), Channel.EMAIL)
+    raw = await request.body()
+    if not raw.strip():
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "empty message")
+    inbound = mail.parse(raw, set(state.settings.email_own_addresses), utcnow())
+    return await _open_cases(state, inbound, "email")

@@ -1,0 +1,1 @@
+"""Built-in channel adapters: each turns one vendor payload into normalized submissions."""

@@ -1,0 +1,91 @@
+"""At-least-once aiokafka consumers that run inside intake's web process.
+
+Offsets are committed only after every record of a batch was handled, never automatically;
+a handler must therefore be idempotent. A handler that raises something unexpected crashes
+the process before the commit, so Kafka delivers the record again after the restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import CommitFailedError
+
+from services.runtime.settings import RuntimeSettings
+
+log = logging.getLogger(__name__)
+
+RecordHandler = Callable[[ConsumerRecord], Awaitable[None]]
+
+
+def crash_process(exc: BaseException) -> None:
+    """Die without committing: the unprocessed record is redelivered after restart."""
+    log.critical("unexpected error in an intake consumer, crashing before commit: %r", exc,
+                 exc_info=exc)
+    logging.shutdown()
+    os._exit(70)
+
+
+class RecordConsumer:
+    """One consumer group over catalogue topics, handling records one by one per batch."""
+
+    def __init__(self, settings: RuntimeSettings, group: str, topics: Sequence[str],
+                 handler: RecordHandler, batch: int = 200) -> None:
+        self._settings = settings
+        self._group = group
+        self._topics = [settings.topic(t) for t in topics]
+        self._handler = handler
+        self._batch = batch
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.crash: Callable[[BaseException], None] = crash_process
+
+    async def start(self) -> None:
+        timeout_ms = int(self._settings.session_timeout_seconds * 1000)
+        self._consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            group_id=self._group,
+            client_id=self._group,
+            enable_auto_commit=False,  # aiokafka's default commits before we handled a record
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            session_timeout_ms=timeout_ms,
+            heartbeat_interval_ms=max(1000, timeout_ms // 5),
+            metadata_max_age_ms=30_000,
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consume:{self._group}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        try:
+            while True:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch)
+                if not batches:
+                    continue
+                for records in batches.values():
+                    for record in records:
+                        await self._handler(record)
+                try:
+                    await self._consumer.commit()
+                except CommitFailedError as exc:
+                    # A rebalance took the partitions mid-batch; their new owner re-reads
+                    # from the last commit, which the idempotent handlers make harmless.
+                    log.warning("commit of %s failed after a rebalance: %s", self._group, exc)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything unexpected must not be committed
+            self.crash(exc)
+            raise

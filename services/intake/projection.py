@@ -1,0 +1,86 @@
+"""What each lifecycle event means for the citizen's view of a case: status, agency, history.
+
+Pure decisions over events; services/intake/status_store.py applies them to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.enums import ResponseKind, SlaTarget
+from schemas.envelope import Event
+from schemas.intake import ComplaintReceived
+from schemas.responses import AgencyResponded, ComplaintResolved
+from schemas.routing import (
+    ComplaintAssigned,
+    ComplaintExternal,
+    ComplaintRedirected,
+    ComplaintSuppressed,
+    ComplaintTriaged,
+)
+from schemas.sla import SlaStarted
+
+# The statuses a citizen can see; Open311 calls the last three "closed".
+RECEIVED = "received"
+TRIAGE = "triage"
+ASSIGNED = "assigned"
+IN_PROGRESS = "in_progress"
+WAITING = "waiting_for_citizen"
+REDIRECTED = "redirected"
+RESOLVED = "resolved"
+NOT_ANSWERED = "not_answered"  # recorded, not answered: political, spam, not a complaint
+EXTERNAL = "external"  # outside regency authority, sent on with a message
+CLOSED = {RESOLVED, NOT_ANSWERED, EXTERNAL}
+
+_BY_KIND = {
+    ResponseKind.FIRST_RESPONSE: IN_PROGRESS,
+    ResponseKind.PROGRESS: IN_PROGRESS,
+    ResponseKind.WAITING_FOR_CITIZEN: WAITING,
+    ResponseKind.RESOLVED: RESOLVED,
+    ResponseKind.NOT_OURS: REDIRECTED,
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one event changes the view; None fields leave it as it is."""
+
+    status: str | None = None
+    agency: str | None = None
+    due_at: datetime | None = None
+    history: str | None = None  # kind of the public history line, if the event adds one
+    message: str | None = None  # public text of that line
+
+
+def change_for(event: Event) -> Change | None:
+    """The event's effect on the citizen's view, or None when it has none."""
+    match event:
+        case ComplaintReceived():
+            return Change(status=RECEIVED, history=RECEIVED)
+        case ComplaintAssigned():
+            return Change(status=ASSIGNED, agency=event.agency, history=ASSIGNED)
+        case ComplaintTriaged():
+            return Change(status=TRIAGE, agency=event.agency, history=TRIAGE)
+        case ComplaintSuppressed():
+            # The reason (political, spam...) is for the center's records, not the status page.
+            return Change(status=NOT_ANSWERED, agency=event.agency, history=NOT_ANSWERED)
+        case ComplaintExternal():
+            return Change(status=EXTERNAL, agency=event.agency, history=EXTERNAL,
+                          message=event.citizen_message or None)
+        case ComplaintRedirected():
+            return Change(status=REDIRECTED, agency=event.to_agency, history=REDIRECTED)
+        case AgencyResponded() if event.public:
+            return Change(status=_BY_KIND[event.kind], agency=event.agency,
+                          history=event.kind.value, message=event.message)
+        case ComplaintResolved():
+            return Change(status=RESOLVED, agency=event.agency, history=RESOLVED,
+                          message=event.summary or None)
+        case SlaStarted() if event.target is SlaTarget.RESPONSE:
+            return Change(due_at=event.due_at)
+    return None
+
+
+def open311_status(status: str) -> str:
+    """GeoReport v2 knows only open and closed."""
+    return "closed" if status in CLOSED else "open"
