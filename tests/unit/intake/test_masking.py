@@ -1,0 +1,32 @@
+"""Personal data never leaves intake in complaint text."""
+
+from services.intake.masking import EMAIL, NAME, NIK, PHONE, mask_text, normalized_phone
+
+
+def test_indonesian_phone_formats_are_masked() -> None:
+    text = "wa 0812-3456-7890, +62 812 3456 7891, 6281390417726 atau 08991234567"
+    assert mask_text(text) == f"wa {PHONE}, {PHONE}, {PHONE} atau {PHONE}"
+
+
+def test_landline_with_area_code_is_masked() -> None:
+    assert mask_text("kantor (0534) 32145") == f"kantor {PHONE}"
+
+
+def test_nik_and_email_are_masked_not_read_as_phone() -> None:
+    assert mask_text("NIK 6104012345678901, surel budi.s@surel.example") == \
+        f"NIK {NIK}, surel {EMAIL}"
+
+
+def test_amounts_dates_and_measures_stay() -> None:
+    text = "Rp 50.000 pada 6 Maret 2026 pukul 10, lubang 20 meter, RT 03/RW 09, SDN 04"
+    assert mask_text(text) == text
+
+
+def test_anonymous_reporters_name_is_masked() -> None:
+    assert mask_text("Hormat saya, Rina Marlina", ("Rina Marlina",)) == f"Hormat saya, {NAME}"
+
+
+def test_phone_normalised_to_e164() -> None:
+    assert normalized_phone("6281390417726") == "+6281390417726"
+    assert normalized_phone("0812-3456-7890") == "+6281234567890"
+    assert normalized_phone("12") is None
