@@ -23,6 +23,9 @@ class SlaStarted(_Clock):
     priority: Priority = Priority.NORMAL
     policy_version: str = Field(max_length=64)
     started_at: AwareDatetime
+    # Added in schema 1 without a version bump (optional): how the deadline was computed.
+    calendar: str | None = Field(default=None, max_length=64)  # policy calendar it counts on
+    target_seconds: float | None = Field(default=None, gt=0)  # counted seconds to the deadline
 
 
 class SlaWarning(_Clock):
@@ -45,7 +48,11 @@ class SlaEscalated(_Clock):
 class SlaMet(_Clock):
     type: Literal["SlaMet"] = "SlaMet"
     met_at: AwareDatetime
-    elapsed_seconds: float = Field(ge=0)
+    elapsed_seconds: float = Field(ge=0)  # counted on the clock's calendar, pauses excluded
+    # Optional additions: a clock met after its deadline is met late, not within target;
+    # the case's overall clock runs from its first assignment across redirections.
+    within_target: bool | None = None
+    case_opened_at: AwareDatetime | None = None
 
 
 class SlaStopped(_Clock):
@@ -53,6 +60,7 @@ class SlaStopped(_Clock):
 
     type: Literal["SlaStopped"] = "SlaStopped"
     reason: str = Field(max_length=200)
+    elapsed_seconds: float | None = Field(default=None, ge=0)  # counted while the agency held it
 
 
 class SlaPaused(_Clock):

@@ -1,30 +1,81 @@
-"""SLA's Faust worker: start_clock consumes complaints.assigned."""
+"""SLA's Faust worker: keep_clocks consumes assignments, answers and redirections; a timer
+fires warnings, breaches and escalations; the web app serves the evaluation report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
 
-from prometheus_client import Counter
-
-from schemas.envelope import Event
-from schemas.routing import ComplaintAssigned
-from schemas.topics import ASSIGNED, SLA
-from services.runtime.producer import Outgoing
+from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES
+from services.runtime.database import connect, migrate
 from services.runtime.stream import StreamService
+from services.sla.keeper import ClockKeeper
+from services.sla.policy import load_policy
+from services.sla.routes import report_router
 from services.sla.settings import SlaSettings
-from services.sla.start import start_clock
+from services.sla.store import CaseStore
+from services.sla.timer import Clock, SystemClock
 
-STARTED = Counter("sla_clocks_started_total", "Clocks started", ["agency"])
+MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA = "sla"
+log = logging.getLogger(__name__)
 
 
-def build(settings: SlaSettings) -> StreamService:
-    service = StreamService("sla", settings, web_port=settings.sla_web_port)
+def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
+    policy = load_policy(settings.policy_path())
+    service = StreamService("sla", settings, web_port=settings.sla_web_port,
+                            routers=[report_router(settings, policy)])
+    holder: dict[str, Any] = {}
+    input_topic = settings.topic(ASSIGNED.name)
 
-    async def start_clocks(event: Event) -> Sequence[Outgoing]:
-        assert isinstance(event, ComplaintAssigned)
-        started = start_clock(event, settings.response_target_seconds)
-        STARTED.labels(agency=event.agency).inc()
-        return [(SLA.name, started)]
+    async def open_resources() -> None:
+        pool = await connect(settings.database_url, SCHEMA)
+        await migrate(pool, SCHEMA, MIGRATIONS)
+        keeper = ClockKeeper(CaseStore(pool, settings.group("sla")), service.producer, policy,
+                             clock or SystemClock(), ASSIGNED.partitions)
+        holder.update(pool=pool, keeper=keeper,
+                      timer=guarded(keeper.timer.fire_due_deadlines()))
+        log.info("sla policy %s from %s", policy.version, settings.policy_path())
 
-    service.consume(ASSIGNED, start_clocks, name="start_clocks")
+    def guarded(work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """A background task whose failure crashes the worker, like an agent's would."""
+        def check(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                service.crash(task.exception())  # type: ignore[arg-type]
+
+        task = asyncio.ensure_future(work)
+        task.add_done_callback(check)
+        return task
+
+    async def close_resources() -> None:
+        holder["timer"].cancel()
+        await holder["pool"].close()
+
+    async def keep_clocks(event: Any) -> Any:
+        return await holder["keeper"].handle(event)
+
+    async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
+        owned = frozenset(tp.partition for tp in assigned if tp.topic == input_topic)
+
+        async def rebuild() -> None:
+            await service.ready.wait()
+            await holder["keeper"].take_partitions(owned)
+
+        # In the background: reading a million entries must not stall the rebalance itself.
+        holder["rebuild"] = guarded(rebuild())
+
+    async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
+        if "keeper" in holder:
+            holder["keeper"].release_partitions()
+
+    service.on_start(open_resources)
+    service.on_stop(close_resources)
+    service.app.on_partitions_assigned.connect(on_assigned)
+    service.app.on_partitions_revoked.connect(on_revoked)
+    service.consume(ASSIGNED, keep_clocks, name="start_clocks")
+    service.consume(RESPONSES, keep_clocks, name="meet_clocks")
+    service.consume(REDIRECTED, keep_clocks, name="stop_redirected_clocks")
     return service

@@ -1,0 +1,171 @@
+"""The evaluation report ("bahan evaluasi"): per agency and period, recomputed from the inputs.
+
+The report replays assignments, answers and redirections through the same transitions the
+live service runs, under the policy in force now, so a calendar change (a newly declared
+joint-leave day) changes the report too. Live SLA events are what was known at the time;
+this recomputation is the record an agency is evaluated on.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from schemas.enums import SlaTarget
+from schemas.envelope import Event
+from schemas.routing import ComplaintRedirected
+from schemas.sla import SlaBreached, SlaEscalated, SlaMet, SlaStarted
+from services.sla.case_state import CaseState
+from services.sla.policy import Policy
+from services.sla.stages import fire_due
+from services.sla.transitions import apply
+
+Period = Literal["week", "month"]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    sla_events: list[Event]
+    cases: dict[str, CaseState]
+
+
+def simulate(inputs: list[Event], policy: Policy, now: float) -> Simulation:
+    """Run every input, in time order, through the clock transitions; then fire up to `now`."""
+    cases: dict[str, CaseState] = {}
+    emitted: list[Event] = []
+    for event in sorted(inputs, key=lambda e: e.occurred_at):
+        case = cases.setdefault(event.complaint_id, CaseState(event.complaint_id))
+        emitted += apply(case, event, policy, event.occurred_at.timestamp())
+    for case in cases.values():
+        emitted += fire_due(case, policy, now, now)
+    return Simulation(emitted, cases)
+
+
+def period_of(moment: datetime, zone: ZoneInfo, period: Period) -> str:
+    """"2025-W36" or "2025-09", in the tenant's time zone."""
+    local = moment.astimezone(zone)
+    if period == "month":
+        return f"{local.year}-{local.month:02d}"
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class AgencyPeriod:
+    period: str
+    agency: str
+    assigned: int = 0
+    answered: int = 0
+    answered_within_target: int = 0
+    breaches: int = 0
+    escalations: int = 0
+    resolution_breaches: int = 0
+    redirections_received: int = 0
+    redirections_sent: int = 0
+    hours: list[float] = field(default_factory=list)  # counted hours to first response
+    rank: int = 0
+
+    def row(self) -> dict[str, object]:
+        share = self.answered_within_target / self.assigned if self.assigned else None
+        return {"period": self.period, "rank": self.rank, "agency": self.agency,
+                "assigned": self.assigned, "answered": self.answered,
+                "answered_within_target": self.answered_within_target,
+                "share_within_target": None if share is None else round(share, 4),
+                "median_hours_to_first_response": _round(median(self.hours)),
+                "p90_hours_to_first_response": _round(p90(self.hours)),
+                "breaches": self.breaches, "escalations": self.escalations,
+                "resolution_breaches": self.resolution_breaches,
+                "redirections_received": self.redirections_received,
+                "redirections_sent": self.redirections_sent}
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    """90th percentile by nearest rank: the value 90% of answers were at or below."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Period,
+              since: date | None = None, until: date | None = None) -> list[AgencyPeriod]:
+    """Per (period, agency): response clocks by the period they started in, ranked."""
+    rows: dict[tuple[str, str], AgencyPeriod] = {}
+    clocks: dict[str, AgencyPeriod] = {}
+
+    def row(moment: datetime, agency: str) -> AgencyPeriod | None:
+        local_day = moment.astimezone(zone).date()
+        if (since and local_day < since) or (until and local_day > until):
+            return None
+        key = (period_of(moment, zone, period), agency)
+        return rows.setdefault(key, AgencyPeriod(*key))
+
+    for e in sim.sla_events:
+        if isinstance(e, SlaStarted) and e.target is SlaTarget.RESPONSE:
+            if (r := row(e.started_at, e.agency)) is not None:
+                r.assigned += 1
+                clocks[e.clock_id] = r
+        elif isinstance(e, SlaBreached) and e.target is SlaTarget.RESOLUTION:
+            if (r := row(e.due_at, e.agency)) is not None:
+                r.resolution_breaches += 1
+        elif (r := clocks.get(getattr(e, "clock_id", ""))) is None:
+            continue
+        elif isinstance(e, SlaMet):
+            r.answered += 1
+            r.answered_within_target += bool(e.within_target)
+            r.hours.append(e.elapsed_seconds / 3600)
+        elif isinstance(e, SlaBreached):
+            r.breaches += 1
+        elif isinstance(e, SlaEscalated):
+            r.escalations += 1
+    for e in inputs:
+        if isinstance(e, ComplaintRedirected):
+            if (r := row(e.occurred_at, e.from_agency)) is not None:
+                r.redirections_sent += 1
+            if e.to_agency and (r := row(e.occurred_at, e.to_agency)) is not None:
+                r.redirections_received += 1
+    return rank(list(rows.values()))
+
+
+def rank(rows: list[AgencyPeriod]) -> list[AgencyPeriod]:
+    """Within each period: best share within target first, then fewest breaches, fastest."""
+    def key(r: AgencyPeriod) -> tuple[float, int, float, str]:
+        share = r.answered_within_target / r.assigned if r.assigned else -1.0
+        return (-share, r.breaches, median(r.hours) or math.inf, r.agency)
+
+    ordered: list[AgencyPeriod] = []
+    for period in sorted({r.period for r in rows}):
+        in_period = sorted((r for r in rows if r.period == period), key=key)
+        for position, r in enumerate(in_period, start=1):
+            r.rank = position
+        ordered += in_period
+    return ordered
+
+
+def case_summary(sim: Simulation, zone: ZoneInfo, period: Period) -> list[dict[str, object]]:
+    """The cases' overall clocks: first assignment to the first answer by any agency."""
+    hours: dict[str, list[float]] = defaultdict(list)
+    opened: dict[str, int] = defaultdict(int)
+    for case in sim.cases.values():
+        if case.opened_at is None:
+            continue
+        key = period_of(datetime.fromtimestamp(case.opened_at, zone), zone, period)
+        opened[key] += 1
+        if case.first_response_at is not None:
+            hours[key].append(max(0.0, case.first_response_at - case.opened_at) / 3600)
+    return [{"period": k, "cases": opened[k], "answered": len(hours[k]),
+             "median_hours_to_first_response": _round(median(hours[k])),
+             "p90_hours_to_first_response": _round(p90(hours[k]))} for k in sorted(opened)]

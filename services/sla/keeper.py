@@ -1,0 +1,110 @@
+"""The clock keeper: applies inputs, fires deadlines, and keeps the heap in step with storage.
+
+Order of effects, for inputs and deadlines alike: decide, send the SLA events and wait for
+the broker, then write the case. A crash before the write repeats the same decision with
+the same derived event ids (a duplicate consumers drop by id), never a lost event; a crash
+after it finds the input remembered, or the stage already counted as fired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from schemas.envelope import Event
+from schemas.topics import SLA
+from services.runtime.producer import EventProducer, Outgoing
+from services.sla.case_state import CaseState
+from services.sla.due_heap import pack
+from services.sla.metrics import (
+    HEAP_SIZE,
+    count_events,
+    move_gauges,
+    observe_lateness,
+    reset_gauges,
+)
+from services.sla.policy import Policy
+from services.sla.stages import fire_due
+from services.sla.store import CaseStore, Summary, partition_of, summarize
+from services.sla.timer import Clock, DeadlineTimer
+from services.sla.transitions import apply, input_key
+
+log = logging.getLogger(__name__)
+
+
+class ClockKeeper:
+    """All case-state writes of one SLA instance, serialised by one lock."""
+
+    def __init__(self, store: CaseStore, producer: EventProducer, policy: Policy, clock: Clock,
+                 partitions: int) -> None:
+        self.store = store
+        self.producer = producer
+        self.policy = policy
+        self.lock = asyncio.Lock()
+        self.timer = DeadlineTimer(clock, self.fire, self.lock)
+        self.partitions = partitions
+        self.owned: frozenset[int] = frozenset()
+
+    async def handle(self, event: Event) -> Sequence[Outgoing]:
+        """Agent handler for assignments, answers and redirections; sends its own output."""
+        async with self.lock:
+            stored = await self.store.load(event.complaint_id)
+            case = stored.case if stored else CaseState(event.complaint_id)
+            if input_key(event) in case.seen:
+                return []  # redelivered after the case was written: already done
+            events = apply(case, event, self.policy, self.timer.clock.now())
+            await self._send(events)
+            summary = summarize(case, self.policy)
+            partition = stored.partition if stored else partition_of(
+                case.complaint_id, self.partitions)
+            row_id = await self.store.save(case, partition, summary)
+            self.timer.schedule(summary.next_due, row_id)
+            move_gauges(stored.summary if stored else None, summary)
+            count_events(events)
+            log.info("complaint_id=%s %s -> %s", event.complaint_id, event.type,
+                     ",".join(e.type for e in events) or "nothing")
+        return []
+
+    async def fire(self, ids: Sequence[int], now: float) -> None:
+        """Timer callback (lock held): fire the due stages of these cases, if still due."""
+        stored = [s for s in await self.store.load_many(ids, self.owned)
+                  if s.summary.next_due is not None and s.summary.next_due <= now]
+        events: list[Event] = []
+        summaries: list[Summary] = []
+        for s in stored:
+            events += fire_due(s.case, self.policy, now, now)
+            summaries.append(summarize(s.case, self.policy))
+        await self._send(events)
+        await self.store.save_many(stored, summaries)
+        for s, summary in zip(stored, summaries, strict=True):
+            self.timer.schedule(summary.next_due, s.id)
+            move_gauges(s.summary, summary)
+        count_events(events)
+        observe_lateness(events, self.timer.clock.now())
+        HEAP_SIZE.set(len(self.timer.heap))
+        for e in events:
+            log.info("complaint_id=%s fired %s of %s", e.complaint_id, e.type,
+                     getattr(e, "clock_id", "?"))
+
+    async def _send(self, events: list[Event]) -> None:
+        if events:
+            await self.producer.send_many([(SLA.name, e) for e in events])
+
+    async def take_partitions(self, partitions: frozenset[int]) -> None:
+        """Own these partitions: rebuild the heap and the gauges from storage."""
+        async with self.lock:
+            self.owned = partitions
+            packed = [pack(due, row_id) async for due, row_id in
+                      self.store.due_entries(partitions)]
+            self.timer.rebuild(packed)
+            reset_gauges(await self.store.open_counts(partitions))
+            HEAP_SIZE.set(len(packed))
+            self.timer.enabled.set()
+        log.info("owning partitions %s: %d cases with a stage pending", sorted(partitions),
+                 len(packed))
+
+    def release_partitions(self) -> None:
+        """Stop firing until the next assignment (a rebalance is under way)."""
+        self.timer.enabled.clear()
+        self.owned = frozenset()
