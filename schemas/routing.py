@@ -34,6 +34,7 @@ class ComplaintAssigned(Decision):
     disposition: Disposition = Disposition.ASSIGNED
     assigned_by: Literal["router", "operator", "redirect"] = "router"
     agency_chain: tuple[str, ...] = ()  # agencies that held the case before, oldest first
+    parent_complaint_id: str | None = Field(default=None, max_length=64)  # a near-duplicate's
 
 
 class ComplaintTriaged(Decision):
@@ -75,6 +76,9 @@ class ComplaintLinked(Event):
     type: Literal["ComplaintLinked"] = "ComplaintLinked"
     parent_complaint_id: str = Field(max_length=64)
     similarity: float = Field(ge=0, le=1)
+    ticket: str | None = Field(default=None, max_length=32)  # the reporter keeps this ticket
+    parent_ticket: str | None = Field(default=None, max_length=32)
+    agency: str | None = Field(default=None, max_length=64)  # who holds the parent case
 
 
 class AssignComplaint(Event):

@@ -1,0 +1,160 @@
+"""The routing verdict: a pure function from a message's text and channel to agency and flags."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from schemas.enums import Disposition, Flag, Priority
+from services.router.lexicon import light_stem
+from services.router.phrases import Match
+from services.router.rules import AT_KECAMATAN, RuleSet
+
+SATURATION = 3.0  # evidence score at which confidence reaches ~63% before the margin
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules say about one message; decide.py turns it into events."""
+
+    disposition: Disposition
+    agency: str | None  # None: the center (triage or suppressed)
+    category: str | None
+    kecamatan: str | None
+    flags: tuple[Flag, ...]
+    priority: Priority
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Scores of one message under a rule set, with the phrases behind them."""
+
+    categories: dict[str, float]
+    decisive: frozenset[str]
+    flags: dict[str, float]
+    phrases: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, matches: list[Match]) -> Evidence:
+        categories: dict[str, float] = defaultdict(float)
+        flags: dict[str, float] = defaultdict(float)
+        phrases: dict[str, list[str]] = defaultdict(list)
+        decisive = set()
+        for m in matches:
+            kind, _, name = m.phrase.owner.partition(":")
+            (categories if kind == "category" else flags)[name] += m.phrase.weight
+            phrases[name].append(m.phrase.text)
+            if m.phrase.decisive:
+                decisive.add(name)
+        return cls(dict(categories), frozenset(decisive), dict(flags), dict(phrases))
+
+
+def confidence(best: float, runner_up: float) -> float:
+    """Grows with the evidence for the best agency, shrinks as the runner-up comes close."""
+    if best <= 0:
+        return 0.0
+    strength = 1.0 - math.exp(-best / SATURATION)
+    margin = (best - runner_up) / best
+    return round(strength * (0.4 + 0.6 * margin), 3)
+
+
+def _only_past(ev: Evidence) -> bool:
+    """The message speaks of a past event and nothing says it is still going on."""
+    return ev.flags.get("past", 0.0) > 0 and ev.flags.get("ongoing", 0.0) == 0
+
+
+def _is_emergency(ev: Evidence, channel_urgent: bool, rules: RuleSet) -> bool:
+    t = rules.source.thresholds
+    hazard = ev.flags.get("hazard", 0.0)
+    urgency = ev.flags.get("urgency", 0.0) + (1.0 if channel_urgent else 0.0)
+    if _only_past(ev):
+        return False  # "banjir bulan lalu": the danger is over, the damage is a normal case
+    return hazard >= t.emergency_alone or (hazard >= t.emergency_hazard and urgency > 0)
+
+
+def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None
+                   ) -> dict[str, tuple[float, str]]:
+    """Score per agency (its best category's name kept); decisive evidence excludes the rest."""
+    names = ev.decisive or ev.categories.keys()
+    scores: dict[str, tuple[float, str]] = {}
+    past = _only_past(ev)
+    for name in names:
+        category = rules.categories[name]
+        if past and category.current_events:
+            ev.categories[name] *= rules.source.thresholds.past_event_factor
+        agency = category.agency
+        if agency == AT_KECAMATAN:
+            agency = kecamatan or AT_KECAMATAN
+        total, best = scores.get(agency, (0.0, name))
+        if ev.categories[name] > ev.categories.get(best, 0.0):
+            best = name
+        scores[agency] = (total + ev.categories[name], best)
+    return scores
+
+
+def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None = None,
+             category_hint: str | None = None) -> Verdict:
+    """Route one message: agency (or None for the center), flags, priority, confidence."""
+    source = rules.source
+    channel = rules.channel(channel)
+    tokens = rules.normalizer.tokens(text)
+    words = tuple(light_stem(t) for t in tokens)
+    ev = Evidence.of(rules.index.find(rules.stemmer.stems(tokens), words))
+    hinted = source.category_hints.get(category_hint or "")
+    if hinted:  # what the citizen picked on a form is evidence, not proof
+        ev.categories[hinted] = ev.categories.get(hinted, 0.0) + source.weights.strong
+        ev.phrases.setdefault(hinted, []).append(f"hint {category_hint}")
+    place = rules.places.find(tokens)
+    kecamatan = place.kecamatan or rules.places.code_of(kecamatan_hint, rules.normalizer)
+
+    ranked = sorted(_agency_scores(ev, rules, kecamatan).items(), key=lambda kv: -kv[1][0])
+    best_agency, (best, category) = ranked[0] if ranked else (None, (0.0, None))
+    runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
+    conf = confidence(best, runner_up)
+    confident = (best >= source.thresholds.min_score and conf >= source.thresholds.triage_confidence
+                 and best_agency != AT_KECAMATAN)
+
+    flags: list[Flag] = []
+    t = source.thresholds
+    if _is_emergency(ev, channel in source.urgent_channels, rules):
+        flags.append(Flag.EMERGENCY)
+    political = ev.flags.get("political", 0.0) >= t.political
+    abusive = ev.flags.get("abuse", 0.0) >= t.abuse
+    courtesy_only = ev.flags.get("courtesy", 0.0) > 0 and ev.flags.get("problem", 0.0) == 0
+    evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
+    where = f"; place: {place.evidence}" if place.evidence else ""
+
+    def verdict(disposition: Disposition, agency: str | None, extra: tuple[Flag, ...],
+                priority: Priority, why: str, conf_: float = conf) -> Verdict:
+        all_flags = tuple(dict.fromkeys((*flags, *extra)))
+        if Flag.EMERGENCY in all_flags:
+            priority = Priority.EMERGENCY
+        return Verdict(disposition, agency, category, kecamatan, all_flags, priority, conf_,
+                       f"{why} [{evidence}{where}]"[:1000])
+
+    news = (Flag.NEGATIVE_NEWS,) if channel in source.news_channels else ()
+    if ev.flags.get("spam", 0.0) >= t.spam:
+        return verdict(Disposition.NO_RESPONSE, None, (Flag.SPAM,), Priority.LOW, "spam")
+    if courtesy_only and Flag.EMERGENCY not in flags and not news:
+        return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT,), Priority.LOW,
+                       "thanks or greeting, no complaint")
+    marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
+    if confident and best_agency is not None:
+        category_priority = rules.categories[category].priority if category else Priority.NORMAL
+        if best_agency in rules.external:
+            return verdict(Disposition.EXTERNAL, best_agency, (*marks, Flag.EXTERNAL),
+                           category_priority, f"outside regency authority: {category}")
+        return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority,
+                       f"category {category} (score {best:g}, runner-up {runner_up:g})")
+    if political:
+        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
+                       "political content: recorded, not answered")
+    if abusive and Flag.EMERGENCY not in flags:
+        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
+                       "abusive, no routable matter")
+    why = ("administrative matter of an unrecognised kecamatan" if best_agency == AT_KECAMATAN
+           else f"unsure: best {best_agency} score {best:g}, confidence {conf:g}")
+    return verdict(Disposition.TRIAGE, None, marks, Priority.NORMAL, why)

@@ -1,0 +1,111 @@
+"""Scoring routing decisions against a labelled corpus: accuracy, triage rate, flag P/R."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from schemas.enums import Disposition
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One corpus item's expected routing."""
+
+    id: str
+    expected_agency: str
+    flags: frozenset[str]
+    kecamatan: str | None
+
+
+@dataclass(frozen=True)
+class Routed:
+    """One decision as `tanggap route` prints it."""
+
+    id: str
+    agency: str
+    disposition: str
+    flags: frozenset[str]
+    kecamatan: str | None
+
+
+@dataclass(frozen=True)
+class PrecisionRecall:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class Report:
+    total: int
+    triaged: int
+    correct_non_triaged: int
+    kecamatan_found: int
+    kecamatan_labelled: int
+    flags: dict[str, PrecisionRecall]
+    misrouted: list[tuple[str, str, str]] = field(default_factory=list)  # id, expected, got
+
+    @property
+    def triage_rate(self) -> float:
+        return self.triaged / self.total if self.total else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        routed = self.total - self.triaged
+        return self.correct_non_triaged / routed if routed else 0.0
+
+    def lines(self, title: str) -> list[str]:
+        """The figures, one per line, for the test output and the CLI."""
+        out = [f"{title}: n={self.total}",
+               f"  top-1 agency accuracy on non-triaged: {self.accuracy:.1%} "
+               f"({self.correct_non_triaged}/{self.total - self.triaged})",
+               f"  triage rate: {self.triage_rate:.1%} ({self.triaged}/{self.total})",
+               f"  kecamatan recognised: {self.kecamatan_found}/{self.kecamatan_labelled}"]
+        for name, pr in self.flags.items():
+            out.append(f"  {name:16} precision {pr.precision:.1%} recall {pr.recall:.1%} "
+                       f"(tp={pr.tp} fp={pr.fp} fn={pr.fn})")
+        out += [f"  misrouted {i}: expected {e}, got {g}" for i, e, g in self.misrouted]
+        return out
+
+
+FLAGS_REPORTED = ("political", "emergency", "external", "spam", "abuse", "not_a_complaint",
+                  "negative_news", "contains_pii")
+
+
+def score(labels: Sequence[Labelled], decisions: Mapping[str, Routed],
+          external_codes: Iterable[str]) -> Report:
+    """Compare decisions with labels; `external` is expected when the label is an ext-* code."""
+    external = frozenset(external_codes)
+    counts = {name: [0, 0, 0] for name in FLAGS_REPORTED}
+    triaged = correct = kec_found = kec_labelled = 0
+    misrouted: list[tuple[str, str, str]] = []
+    for item in labels:
+        got = decisions[item.id]
+        expected_flags = set(item.flags)
+        if item.expected_agency in external:
+            expected_flags.add("external")
+        for name, c in counts.items():
+            want, have = name in expected_flags, name in got.flags
+            c[0] += want and have
+            c[1] += have and not want
+            c[2] += want and not have
+        if item.kecamatan:
+            kec_labelled += 1
+            kec_found += got.kecamatan == item.kecamatan
+        if got.disposition == Disposition.TRIAGE:
+            triaged += 1
+        elif got.agency == item.expected_agency:
+            correct += 1
+        else:
+            misrouted.append((item.id, item.expected_agency, got.agency))
+    return Report(len(labels), triaged, correct, kec_found, kec_labelled,
+                  {k: PrecisionRecall(*v) for k, v in counts.items()}, misrouted)
