@@ -37,21 +37,16 @@ def masked_fields(submission: ComplaintSubmission) -> dict[str, object]:
     }
 
 
-async def accept(state: IntakeState, submission: ComplaintSubmission,
-                 now: datetime) -> tuple[Case, bool]:
-    """Open (or find) the case and make sure its events are durably in Kafka.
-
-    Returns the case and whether it already existed (a redelivery of the same message).
-    """
-    settings = state.settings
+def new_case(submission: ComplaintSubmission, tenant: str, center: str,
+             now: datetime) -> NewCase:
+    """The case this submission opens if its message is new: masked event, contact, notices."""
     identity = identify(submission)
-    contact = contact_for(submission.channel, identity, submission.channel_message_id,
-                          state.center)
+    contact = contact_for(submission.channel, identity, submission.channel_message_id, center)
     fields = masked_fields(submission)
 
     def plan(complaint_id: str, ticket: str, reporter_id: str | None) -> CasePlan:
         received = ComplaintReceived(
-            tenant=settings.tenant, complaint_id=complaint_id, ticket=ticket,
+            tenant=tenant, complaint_id=complaint_id, ticket=ticket,
             channel=submission.channel, channel_message_id=submission.channel_message_id,
             reporter_id=reporter_id, anonymous=submission.anonymous,
             confidential=submission.confidential, kecamatan=submission.kecamatan,
@@ -60,8 +55,17 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
             in_reply_to=submission.in_reply_to, **fields)
         return CasePlan(received, acknowledgement(received, contact), contact)
 
-    new = NewCase(submission.channel.value, submission.channel_message_id, identity, plan)
-    case = await open_case_retrying(state.pool, settings.ticket_prefix, now, new)
+    return NewCase(submission.channel.value, submission.channel_message_id, identity, plan)
+
+
+async def accept(state: IntakeState, submission: ComplaintSubmission,
+                 now: datetime) -> tuple[Case, bool]:
+    """Open (or find) the case and make sure its events are durably in Kafka.
+
+    Returns the case and whether it already existed (a redelivery of the same message).
+    """
+    new = new_case(submission, state.settings.tenant, state.center, now)
+    case = await open_case_retrying(state.pool, state.settings.ticket_prefix, now, new)
     if case.pending:
         await outbox.publish_case(state.pool, state.producer, case.complaint_id)
     duplicate = not case.created

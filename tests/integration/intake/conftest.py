@@ -1,0 +1,123 @@
+"""Intake on the real stack: its own database per run, keys, a Graph API stand-in, a watcher."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from schemas.enums import Channel
+from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED, SUBMISSIONS
+from services.intake.app import MIGRATIONS
+from services.intake.keys import KeyExists, create_key, find_key
+from services.runtime.database import connect, migrate
+from services.runtime.settings import RuntimeSettings
+from tests.support.kafka import Watcher
+from tests.support.processes import ServiceProcess, free_port
+from tests.support.receiver import Receiver
+from tests.support.stack import service_env
+from tests.unit.intake.samples import (
+    CHANNELS,
+    META_SECRET,
+    META_VERIFY_TOKEN,
+    OPEN311_KEY,
+    OWN_MAIL,
+    OWN_META,
+    OWN_X,
+    X_SECRET,
+    raw,
+)
+
+GRAPH_TOKEN = "uji-token-graph"
+EnvFor = Callable[..., dict[str, str]]  # (port, **overrides) -> environment
+
+
+@pytest.fixture(scope="session")
+async def intake_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator[str]:
+    """A database of its own for this run: byte-exact samples (fixed message ids) open new
+    cases every run, and ticket numbers start at 1."""
+    name = "tanggap_" + prefix.strip(".")
+    admin = await asyncpg.connect(stack.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    parts = urlsplit(stack.database_url)
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    admin = await asyncpg.connect(stack.database_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def intake_pool(intake_database: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await connect(intake_database, "intake", max_size=4)
+    await migrate(pool, "intake", MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def keys(intake_pool: asyncpg.Pool) -> dict[str, str]:
+    """An adapter key per channel under test, each with room for the whole run's requests."""
+    made = {}
+    for channel in (Channel.WEB, Channel.WHATSAPP, Channel.X, Channel.EMAIL):
+        _, made[channel.value] = await create_key(intake_pool, channel, f"test-{channel}",
+                                                  1000.0, 1000)
+    try:
+        await create_key(intake_pool, Channel.OPEN311, "lapor-app", 1000.0, 1000, OPEN311_KEY)
+    except KeyExists:
+        pass
+    found = await find_key(intake_pool, OPEN311_KEY)
+    assert found is not None and found.channel is Channel.OPEN311
+    made["open311"] = OPEN311_KEY
+    return made
+
+
+@pytest.fixture(scope="session")
+async def graph() -> AsyncIterator[Receiver]:
+    """Stands in for the Graph API that completes Instagram mentions."""
+    body = json.dumps(json.loads(raw("instagram/mentioned-comment-lookup.json"))).encode()
+    async with Receiver(respond=lambda n: (200, {"Content-Type": "application/json"},
+                                           body)) as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def intake_env(stack: RuntimeSettings, intake_database: str, graph: Receiver) -> EnvFor:
+    """The environment of an intake process on a given port; secrets are the samples' own."""
+    def env(port: int, **overrides: str) -> dict[str, str]:
+        return service_env(
+            stack.topic_prefix, TANGGAP_INTAKE_PORT=str(port), DATABASE_URL=intake_database,
+            TANGGAP_META_APP_SECRET=META_SECRET, TANGGAP_META_VERIFY_TOKEN=META_VERIFY_TOKEN,
+            TANGGAP_META_ACCESS_TOKEN=GRAPH_TOKEN, TANGGAP_META_GRAPH_URL=f"{graph.url}/v21.0",
+            TANGGAP_X_CONSUMER_SECRET=X_SECRET,
+            TANGGAP_META_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_META)),
+            TANGGAP_X_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_X)),
+            TANGGAP_EMAIL_OWN_ADDRESSES=json.dumps(sorted(OWN_MAIL)),
+            TANGGAP_OPEN311_SERVICES_FILE=str(CHANNELS / "open311" / "services.json"),
+            TANGGAP_MAX_BODY_BYTES=str(64 * 1024),
+            **{"TANGGAP_OUTBOX_SWEEP_SECONDS": "60", **overrides})
+    return env
+
+
+@pytest.fixture(scope="session")
+async def intake(intake_env: EnvFor, keys: dict[str, str]) -> AsyncIterator[ServiceProcess]:
+    """The intake process most tests share."""
+    port = free_port()
+    process = await ServiceProcess("intake", port, intake_env(port), tag="it-intake").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+async def watch(stack: RuntimeSettings) -> AsyncIterator[Watcher]:
+    """Everything intake publishes in this run, read by an independent consumer."""
+    async with Watcher(stack, RECEIVED.name, ACKNOWLEDGED.name, NOTIFY_REQUESTS.name,
+                       SUBMISSIONS.dlq) as watcher:
+        yield watcher
