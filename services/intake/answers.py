@@ -100,6 +100,12 @@ async def holding_of(pool: asyncpg.Pool, case: str) -> Holding | None:
     return Holding(row["complaint_id"], row["ticket"], row["agency"], row["status"])
 
 
+async def already_applied(pool: asyncpg.Pool, event_id: uuid.UUID) -> bool:
+    """Whether intake's view already applied this event (intake records every event id)."""
+    return bool(await pool.fetchval("SELECT true FROM applied_events WHERE event_id = $1",
+                                    event_id))
+
+
 def _state(request: Request) -> IntakeState:
     return request.app.state.intake
 
@@ -127,12 +133,17 @@ async def answer_case(case: str, answer: Answer, request: Request,
     """
     state = _state(request)
     holding = await holding_of(state.pool, case)
+    event_id = uuid.uuid4()
+    if holding is not None and idempotency_key:
+        event_id = derived_id("agency-answer", key.agency, holding.complaint_id, idempotency_key)
+        if holding.agency == key.agency and await already_applied(state.pool, event_id):
+            # A retry of an answer that already took effect (the case may now be resolved).
+            return Answered(event_id=event_id, complaint_id=holding.complaint_id,
+                            ticket=holding.ticket, kind=answer.kind)
     refused = refusal(holding, key.agency, answer, state.settings.directory())
     if refused is not None:
         raise HTTPException(*refused)
     assert holding is not None
-    event_id = (derived_id("agency-answer", key.agency, holding.complaint_id, idempotency_key)
-                if idempotency_key else uuid.uuid4())
     await state.producer.send_many(answer_events(answer, key.agency, holding, event_id))
     return Answered(event_id=event_id, complaint_id=holding.complaint_id, ticket=holding.ticket,
                     kind=answer.kind)

@@ -34,14 +34,15 @@ def _with_pool(work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
 
 @app.command("create")
 def create(agency: str, label: str = typer.Option("default", help="who holds the key")) -> None:
-    """Create a key for an agency of the directory; the key is shown once, only its hash kept."""
+    """Create a key for an agency; prints the key once on stdout (only its hash is stored)."""
     directory = RuntimeSettings().directory()
     if directory.get(agency) is None or agency not in directory.assignable():
         typer.echo(f"unknown or non-assignable agency {agency!r}", err=True)
         raise typer.Exit(2)
     key, secret = _with_pool(lambda pool: create_agency_key(pool, agency, label))
-    typer.echo(f"key_id: {key.key_id}\nagency: {key.agency}\nkey:    {secret}\n"
-               "Give the key to the agency now: it cannot be shown again.")
+    typer.echo(f"created {key.key_id} for agency {key.agency}; give the key to the agency now:"
+               " it cannot be shown again", err=True)
+    typer.echo(secret)
 
 
 @app.command("list")
