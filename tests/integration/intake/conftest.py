@@ -8,6 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from aiohttp import web
 
 from schemas.enums import Channel
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED, SUBMISSIONS
@@ -17,7 +18,6 @@ from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
 from tests.support.processes import ServiceProcess, free_port
-from tests.support.receiver import Receiver
 from tests.support.stack import service_env
 from tests.unit.intake.samples import (
     CHANNELS,
@@ -79,17 +79,46 @@ async def keys(intake_pool: asyncpg.Pool) -> dict[str, str]:
     return made
 
 
+class GraphStandIn:
+    """Answers Graph API reads with the sample mention lookup and keeps each query."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.queries: list[tuple[str, dict[str, str]]] = []
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self.queries.append((request.path, dict(request.query)))
+        return web.Response(body=raw("instagram/mentioned-comment-lookup.json"),
+                            content_type="application/json")
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self._answer)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+
 @pytest.fixture(scope="session")
-async def graph() -> AsyncIterator[Receiver]:
+async def graph() -> AsyncIterator[GraphStandIn]:
     """Stands in for the Graph API that completes Instagram mentions."""
-    body = json.dumps(json.loads(raw("instagram/mentioned-comment-lookup.json"))).encode()
-    async with Receiver(respond=lambda n: (200, {"Content-Type": "application/json"},
-                                           body)) as receiver:
-        yield receiver
+    stand_in = GraphStandIn()
+    await stand_in.start()
+    yield stand_in
+    await stand_in.stop()
 
 
 @pytest.fixture(scope="session")
-def intake_env(stack: RuntimeSettings, intake_database: str, graph: Receiver) -> EnvFor:
+def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn) -> EnvFor:
     """The environment of an intake process on a given port; secrets are the samples' own."""
     def env(port: int, **overrides: str) -> dict[str, str]:
         return service_env(
