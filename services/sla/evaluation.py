@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from schemas.enums import SlaTarget
 from schemas.envelope import Event
 from schemas.routing import ComplaintRedirected
-from schemas.sla import SlaBreached, SlaEscalated, SlaMet, SlaStarted
+from schemas.sla import SlaBreached, SlaEscalated, SlaMet, SlaStarted, SlaStopped
 from services.sla.case_state import CaseState
 from services.sla.policy import Policy
 from services.sla.stages import fire_due
@@ -67,17 +67,28 @@ class AgencyPeriod:
     resolution_breaches: int = 0
     redirections_received: int = 0
     redirections_sent: int = 0
-    hours: list[float] = field(default_factory=list)  # counted hours to first response
+    handed_over: int = 0  # clocks stopped by a redirection before the agency answered
+    pending: int = 0  # still running at report time, deadline not yet reached
+    seconds: list[float] = field(default_factory=list)  # counted time to first response
     rank: int = 0
 
+    def share(self) -> float | None:
+        """Answered within target, of the decided cases (neither handed over nor pending)."""
+        decided = self.assigned - self.handed_over - self.pending
+        return self.answered_within_target / decided if decided > 0 else None
+
     def row(self) -> dict[str, object]:
-        share = self.answered_within_target / self.assigned if self.assigned else None
+        share = self.share()
+        mid, top = median(self.seconds), p90(self.seconds)
         return {"period": self.period, "rank": self.rank, "agency": self.agency,
-                "assigned": self.assigned, "answered": self.answered,
-                "answered_within_target": self.answered_within_target,
+                "assigned": self.assigned, "handed_over": self.handed_over,
+                "pending": self.pending,
+                "answered": self.answered, "answered_within_target": self.answered_within_target,
                 "share_within_target": None if share is None else round(share, 4),
-                "median_hours_to_first_response": _round(median(self.hours)),
-                "p90_hours_to_first_response": _round(p90(self.hours)),
+                "median_hours_to_first_response": _round(mid, 3600, 2),
+                "p90_hours_to_first_response": _round(top, 3600, 2),
+                "median_seconds_to_first_response": _round(mid, 1, 3),
+                "p90_seconds_to_first_response": _round(top, 1, 3),
                 "breaches": self.breaches, "escalations": self.escalations,
                 "resolution_breaches": self.resolution_breaches,
                 "redirections_received": self.redirections_received,
@@ -96,8 +107,8 @@ def p90(values: list[float]) -> float | None:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+def _round(value: float | None, unit: float, digits: int) -> float | None:
+    return None if value is None else round(value / unit, digits)
 
 
 def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Period,
@@ -105,6 +116,7 @@ def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Peri
     """Per (period, agency): response clocks by the period they started in, ranked."""
     rows: dict[tuple[str, str], AgencyPeriod] = {}
     clocks: dict[str, AgencyPeriod] = {}
+    running: set[str] = set()  # response clocks neither met, stopped nor breached
 
     def row(moment: datetime, agency: str) -> AgencyPeriod | None:
         local_day = moment.astimezone(zone).date()
@@ -118,19 +130,16 @@ def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Peri
             if (r := row(e.started_at, e.agency)) is not None:
                 r.assigned += 1
                 clocks[e.clock_id] = r
+                running.add(e.clock_id)
         elif isinstance(e, SlaBreached) and e.target is SlaTarget.RESOLUTION:
             if (r := row(e.due_at, e.agency)) is not None:
                 r.resolution_breaches += 1
-        elif (r := clocks.get(getattr(e, "clock_id", ""))) is None:
-            continue
-        elif isinstance(e, SlaMet):
-            r.answered += 1
-            r.answered_within_target += bool(e.within_target)
-            r.hours.append(e.elapsed_seconds / 3600)
-        elif isinstance(e, SlaBreached):
-            r.breaches += 1
-        elif isinstance(e, SlaEscalated):
-            r.escalations += 1
+        elif (r := clocks.get(getattr(e, "clock_id", ""))) is not None:
+            count_outcome(r, e)
+            if isinstance(e, SlaMet | SlaStopped | SlaBreached):
+                running.discard(e.clock_id)
+    for clock in running:
+        clocks[clock].pending += 1
     for e in inputs:
         if isinstance(e, ComplaintRedirected):
             if (r := row(e.occurred_at, e.from_agency)) is not None:
@@ -140,11 +149,27 @@ def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Peri
     return rank(list(rows.values()))
 
 
+def count_outcome(r: AgencyPeriod, e: Event) -> None:
+    """Count what became of one of the agency's response clocks."""
+    if isinstance(e, SlaMet):
+        r.answered += 1
+        r.answered_within_target += bool(e.within_target)
+        r.seconds.append(e.elapsed_seconds)
+    elif isinstance(e, SlaBreached):
+        r.breaches += 1
+    elif isinstance(e, SlaEscalated):
+        r.escalations += 1
+    elif isinstance(e, SlaStopped):
+        r.handed_over += 1
+
+
 def rank(rows: list[AgencyPeriod]) -> list[AgencyPeriod]:
     """Within each period: best share within target first, then fewest breaches, fastest."""
     def key(r: AgencyPeriod) -> tuple[float, int, float, str]:
-        share = r.answered_within_target / r.assigned if r.assigned else -1.0
-        return (-share, r.breaches, median(r.hours) or math.inf, r.agency)
+        share = r.share()
+        fastest = median(r.seconds)
+        return (-(share if share is not None else -1.0), r.breaches,
+                math.inf if fastest is None else fastest, r.agency)
 
     ordered: list[AgencyPeriod] = []
     for period in sorted({r.period for r in rows}):
@@ -157,7 +182,7 @@ def rank(rows: list[AgencyPeriod]) -> list[AgencyPeriod]:
 
 def case_summary(sim: Simulation, zone: ZoneInfo, period: Period) -> list[dict[str, object]]:
     """The cases' overall clocks: first assignment to the first answer by any agency."""
-    hours: dict[str, list[float]] = defaultdict(list)
+    seconds: dict[str, list[float]] = defaultdict(list)
     opened: dict[str, int] = defaultdict(int)
     for case in sim.cases.values():
         if case.opened_at is None:
@@ -165,7 +190,8 @@ def case_summary(sim: Simulation, zone: ZoneInfo, period: Period) -> list[dict[s
         key = period_of(datetime.fromtimestamp(case.opened_at, zone), zone, period)
         opened[key] += 1
         if case.first_response_at is not None:
-            hours[key].append(max(0.0, case.first_response_at - case.opened_at) / 3600)
-    return [{"period": k, "cases": opened[k], "answered": len(hours[k]),
-             "median_hours_to_first_response": _round(median(hours[k])),
-             "p90_hours_to_first_response": _round(p90(hours[k]))} for k in sorted(opened)]
+            seconds[key].append(max(0.0, case.first_response_at - case.opened_at))
+    return [{"period": k, "cases": opened[k], "answered": len(seconds[k]),
+             "median_seconds_to_first_response": _round(median(seconds[k]), 1, 3),
+             "p90_seconds_to_first_response": _round(p90(seconds[k]), 1, 3)}
+            for k in sorted(opened)]

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.codec import DecodeError, decode
 from schemas.envelope import Event
@@ -29,9 +30,8 @@ async def read_log(settings: RuntimeSettings, specs: Sequence[TopicSpec],
     await consumer.start()
     try:
         names = {settings.topic(s.name): s for s in specs}
-        await consumer.topics()  # loads the cluster metadata, so partitions are known
-        tps = [TopicPartition(name, p) for name in names
-               for p in sorted(consumer.partitions_for_topic(name) or ())]
+        tps = [TopicPartition(name, p) for name, count in
+               (await partition_counts(settings, list(names))).items() for p in range(count)]
         if not tps:
             return []
         consumer.assign(tps)
@@ -57,3 +57,15 @@ async def read_log(settings: RuntimeSettings, specs: Sequence[TopicSpec],
         return events
     finally:
         await consumer.stop()
+
+
+async def partition_counts(settings: RuntimeSettings, topics: list[str]) -> dict[str, int]:
+    """How many partitions each existing topic has, as the broker says (missing ones omitted)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return {d["topic"]: len(d["partitions"]) for d in described
+            if d.get("error_code", 0) == 0 and d["partitions"]}

@@ -18,9 +18,10 @@ from services.sla.settings import SlaSettings
 
 INPUT_TOPICS = (ASSIGNED, RESPONSES, REDIRECTED)
 Format = Literal["json", "csv"]
-COLUMNS = ("period", "rank", "agency", "assigned", "answered", "answered_within_target",
-           "share_within_target", "median_hours_to_first_response",
-           "p90_hours_to_first_response", "breaches", "escalations", "resolution_breaches",
+COLUMNS = ("period", "rank", "agency", "assigned", "handed_over", "pending", "answered",
+           "answered_within_target", "share_within_target", "median_hours_to_first_response",
+           "p90_hours_to_first_response", "median_seconds_to_first_response",
+           "p90_seconds_to_first_response", "breaches", "escalations", "resolution_breaches",
            "redirections_received", "redirections_sent")
 
 

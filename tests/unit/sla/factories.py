@@ -13,13 +13,16 @@ from services.sla.policy import Policy, parse_policy
 T0 = 1_756_713_600.0  # Mon 2025-09-01 15:00 WIB (08:00 UTC)
 
 
-def policy(**defaults: Any) -> Policy:
-    """Round the clock, response 100 s, resolution 1000 s, sekda 50 s after the deadline."""
+def policy(closed: tuple[str, ...] = (), **defaults: Any) -> Policy:
+    """Round the clock, response 100 s, resolution 1000 s, sekda 50 s after the deadline.
+
+    `closed`: days the office calendar declares closed on top of the national holidays.
+    """
     return parse_policy({
         "version": "unit-1", "timezone": "Asia/Pontianak",
         "calendars": {"always": {"kind": "round_the_clock"},
                       "office": {"hours": {"mon-thu": "07:30-16:00", "fri": "07:30-16:30"},
-                                 "holidays": {"country": "ID"}}},
+                                 "holidays": {"country": "ID"}, "closed": list(closed)}},
         "defaults": {"calendar": "always", "response": 100, "resolution": 1000,
                      "warnings": [0.5, 0.8],
                      "escalation": [{"to": "head_of_agency", "after": 0},
