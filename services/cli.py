@@ -18,6 +18,7 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(agency_keys_app, name="agency-keys")
 app.command("report")(__import__("services.sla.cli", fromlist=["report"]).report)
 app.add_typer(intake_app, name="intake")
+app.command("route")(__import__("services.router.cli", fromlist=["route"]).route)
 
 
 class ServiceName(StrEnum):

@@ -98,5 +98,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(channel_router)
     app.include_router(open311_router)
     app.include_router(answers_router)
+    app.include_router(__import__("services.intake.operator_routes", fromlist=["router"]).router)
     app.include_router(ops_router("intake"))
     return app

@@ -1,32 +1,43 @@
-"""Router's Faust worker: route_complaint consumes complaints.received."""
+"""Router's Faust worker: route_complaint, apply_operator_command and redirect_case agents."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from pathlib import Path
 
-from prometheus_client import Counter
-
-from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
-from schemas.topics import RECEIVED
-from services.router.decide import decide
+from schemas.topics import COMMANDS, RECEIVED, RESPONSES, catalogue
+from services.router.handlers import RouterHandlers
+from services.router.outbox import KafkaLookup, Outbox
+from services.router.rules import load_rules
 from services.router.settings import RouterSettings
-from services.runtime.producer import Outgoing
+from services.runtime.database import connect, migrate
 from services.runtime.stream import StreamService
 
-ROUTED = Counter("router_decisions_total", "Routing decisions", ["agency", "outcome"])
+MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMA = "router"
 
 
 def build(settings: RouterSettings) -> StreamService:
     service = StreamService("router", settings, web_port=settings.router_web_port)
-    center = settings.directory().regency.center
+    directory = settings.directory()
+    # Rules are compiled at build time so that a broken rule file stops the worker at once.
+    rules = load_rules(settings.rules_path(), directory)
+    handlers = RouterHandlers(rules, directory, scope=settings.topic_prefix)
+    lookup = KafkaLookup(settings, {s.name: s.partitions for s in catalogue(directory)})
 
-    async def route_complaint(event: Event) -> Sequence[Outgoing]:
-        assert isinstance(event, ComplaintReceived)
-        outgoing = decide(event, center)
-        decision = outgoing[0][1]
-        ROUTED.labels(agency=getattr(decision, "agency", center), outcome=decision.type).inc()
-        return outgoing
+    async def open_resources() -> None:
+        pool = await connect(settings.database_url, SCHEMA)
+        await migrate(pool, SCHEMA, MIGRATIONS)
+        handlers.pool = pool
+        handlers.outbox = Outbox(service.producer, lookup)
 
-    service.consume(RECEIVED, route_complaint, name="route_complaint")
+    async def close_resources() -> None:
+        await lookup.stop()
+        if handlers.pool is not None:
+            await handlers.pool.close()
+
+    service.on_start(open_resources)
+    service.on_stop(close_resources)
+    service.consume(RECEIVED, handlers.route_complaint, name="route_complaint")
+    service.consume(COMMANDS, handlers.apply_operator_command, name="apply_operator_command")
+    service.consume(RESPONSES, handlers.redirect_case, name="redirect_case")
     return service

@@ -120,6 +120,7 @@ class RuleSet:
     categories: dict[str, Category]
     external: frozenset[str]  # agency codes outside regency authority
     center: str
+    stopwords: frozenset[str] = frozenset()
 
     def channel(self, name: str) -> str:
         return self.source.channel_aliases.get(name, name)
@@ -166,7 +167,8 @@ def _distinct(phrases: list[Phrase]) -> list[Phrase]:
 
 
 def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str],
-                  places: dict[str, object], version: str, directory: Directory) -> RuleSet:
+                  places: dict[str, object], version: str, directory: Directory,
+                  stopwords: frozenset[str] = frozenset()) -> RuleSet:
     normalizer = Normalizer(lexicon)
     stemmer = Stemmer(lexicon, keep)
     w = routing.weights
@@ -185,7 +187,8 @@ def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str]
     return RuleSet(version, routing, normalizer, stemmer, PhraseIndex(_distinct(phrases)),
                    Gazetteer(places, normalizer, root_words()),
                    {c.name: c for c in routing.categories},
-                   frozenset(directory.codes("external")), directory.regency.center)
+                   frozenset(directory.codes("external")), directory.regency.center,
+                   frozenset(stemmer.stems(stopwords)))
 
 
 def load_rules(path: Path, directory: Directory) -> RuleSet:
@@ -206,4 +209,5 @@ def _load(path: Path, directory: Directory) -> RuleSet:
     # The version names the file's declared version and its exact content, so that an edit
     # without a version bump is still visible in every decision it makes.
     return compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
-                         yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory)
+                         yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
+                         frozenset(lexicon_data.get("stopwords", ())))
