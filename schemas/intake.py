@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.enums import Channel, NotificationChannel
 from schemas.envelope import Event, Model
@@ -82,3 +82,20 @@ class ComplaintSubmission(Model):
     received_by: str | None = Field(default=None, max_length=200)  # our account or mailbox
     category_hint: str | None = Field(default=None, max_length=64)  # e.g. Open311 service_code
     in_reply_to: str | None = Field(default=None, max_length=300)  # channel message answered
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_nul(cls, data: Any) -> Any:
+        # No channel means a NUL character, and PostgreSQL text cannot store one: drop it
+        # (the same way on every delivery, so a message id stays one case).
+        return _strip_nul(data)
+
+
+def _strip_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {k: _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strip_nul(v) for v in value]
+    return value

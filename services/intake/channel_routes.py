@@ -15,7 +15,8 @@ from schemas.enums import Channel
 from schemas.envelope import utcnow
 from services.intake.accept import accept
 from services.intake.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
-from services.intake.channels import facebook, instagram, mail, whatsapp, x
+from services.intake.channels import body_schemas, facebook, instagram, mail, whatsapp, x
+from services.intake.channels.body_schemas import json_body
 from services.intake.channels.inbound import Inbound
 from services.intake.channels.signatures import (
     META_SIGNATURE,
@@ -104,14 +105,16 @@ async def _meta_payload(request: Request, state: IntakeState, channel: str) -> A
     return _json(body)
 
 
-@router.post("/whatsapp", response_model=Delivery, responses=SIGNED)
+@router.post("/whatsapp", response_model=Delivery, responses=SIGNED,
+             openapi_extra=json_body(body_schemas.WHATSAPP))
 async def whatsapp_webhook(request: Request, state: StateDep) -> Delivery:
     """WhatsApp Cloud API notifications, signed with the Meta app secret."""
     payload = await _meta_payload(request, state, "whatsapp")
     return await _open_cases(state, whatsapp.parse(payload), "whatsapp")
 
 
-@router.post("/instagram", response_model=Delivery, responses=SIGNED)
+@router.post("/instagram", response_model=Delivery, responses=SIGNED,
+             openapi_extra=json_body(body_schemas.INSTAGRAM))
 async def instagram_webhook(request: Request, state: StateDep) -> Delivery:
     """Instagram comments and mentions; a mention's text is read back from the Graph API."""
     payload = await _meta_payload(request, state, "instagram")
@@ -129,7 +132,8 @@ async def instagram_webhook(request: Request, state: StateDep) -> Delivery:
     return await _open_cases(state, inbound, "instagram")
 
 
-@router.post("/facebook", response_model=Delivery, responses=SIGNED)
+@router.post("/facebook", response_model=Delivery, responses=SIGNED,
+             openapi_extra=json_body(body_schemas.FACEBOOK))
 async def facebook_webhook(request: Request, state: StateDep) -> Delivery:
     """Facebook Page feed changes: new comments and visitor posts."""
     payload = await _meta_payload(request, state, "facebook")
@@ -137,7 +141,8 @@ async def facebook_webhook(request: Request, state: StateDep) -> Delivery:
     return await _open_cases(state, inbound, "facebook")
 
 
-@router.post("/x", response_model=Delivery, responses=ADAPTER_ERRORS | {400: SIGNED[400]})
+@router.post("/x", response_model=Delivery, responses=ADAPTER_ERRORS | {400: SIGNED[400]},
+             openapi_extra=json_body(body_schemas.X))
 async def x_posts(request: Request, state: StateDep,
                   api_key: Annotated[str | None, Security(API_KEY)] = None) -> Delivery:
     """X API v2 posts forwarded by our puller (API key) or signed like an X webhook."""
@@ -153,7 +158,8 @@ async def x_posts(request: Request, state: StateDep,
 
 @router.post("/email", response_model=Delivery, responses=ADAPTER_ERRORS,
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}})
+                 media: {"schema": {"type": "string", "format": "binary"}}
+                 for media in ("message/rfc822", "application/octet-stream")}}})
 async def email_message(request: Request, state: StateDep,
                         api_key: Annotated[str | None, Security(API_KEY)] = None) -> Delivery:
     """One raw RFC 5322 message, as the mail server's pipe or IMAP fetcher hands it over."""

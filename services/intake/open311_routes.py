@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from schemas.enums import Channel
@@ -14,6 +14,7 @@ from services.intake import open311
 from services.intake.accept import accept
 from services.intake.auth import authenticate
 from services.intake.keys import AdapterKey
+from services.intake.routes import TICKET
 from services.intake.state import IntakeState, StateDep
 from services.intake.status_store import list_views
 
@@ -94,8 +95,9 @@ def _views(state: IntakeState, rows: list[dict[str, Any]]) -> list[dict[str, Any
 @router.get("/requests.json", responses={400: ERRORS[400]})
 async def get_requests(
     state: StateDep,
-    service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
-    service_code: Annotated[str | None, Query(max_length=64)] = None,
+    service_request_id: Annotated[str | None, Query(max_length=2000, pattern=r"^[\w,\s-]*$")]
+    = None,
+    service_code: Annotated[str | None, Query(max_length=64, pattern=r"^[\w.-]*$")] = None,
     start_date: datetime | None = None, end_date: datetime | None = None,
     request_status: Annotated[str | None, Query(alias="status", pattern="^(open|closed)$")]
     = None,
@@ -107,7 +109,10 @@ async def get_requests(
         rows = await list_views(state.pool, tickets, None, None, EPOCH, FAR, 1000)
         return _views(state, rows)
     end = _aware(end_date) or utcnow() + timedelta(seconds=1)
-    start = _aware(start_date) or end - DEFAULT_WINDOW
+    try:
+        start = _aware(start_date) or end - DEFAULT_WINDOW
+    except OverflowError:  # an end date in year 1
+        start = EPOCH
     if end - start > DEFAULT_WINDOW or start > end:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             "start_date and end_date must span at most 90 days, in order")
@@ -117,7 +122,8 @@ async def get_requests(
 
 
 @router.get("/requests/{service_request_id}.json", responses={404: ERRORS[404]})
-async def get_request(service_request_id: str, state: StateDep) -> list[dict[str, Any]]:
+async def get_request(service_request_id: Annotated[str, Path(max_length=32, pattern=TICKET)],
+                      state: StateDep) -> list[dict[str, Any]]:
     """One request by its id (our ticket number)."""
     rows = await list_views(state.pool, [service_request_id], None, None, EPOCH, FAR, 1)
     if not rows:

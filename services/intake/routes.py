@@ -16,6 +16,7 @@ from services.intake.state import StateDep
 from services.intake.status_store import case_view
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
+TICKET = r"^[A-Za-z0-9-]+$"
 
 
 class Accepted(BaseModel):
@@ -60,7 +61,8 @@ async def post_complaint(submission: ComplaintSubmission, key: AdapterKeyDep,
 @router.get("/complaints/{ticket}", response_model=CaseStatus,
             responses={404: {"description": "No case has this ticket"}})
 async def get_complaint(state: StateDep,
-                        ticket: str = Path(max_length=32, examples=["KTP-2026-004217"])
+                        ticket: str = Path(max_length=32, pattern=TICKET,
+                                           examples=["KTP-2026-004217"])
                         ) -> CaseStatus:
     """A case's current status, agency and public history, for the citizen holding the ticket."""
     view = await case_view(state.pool, ticket)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.enums import Channel
-from services.intake.channels.inbound import Inbound, items, obj, unix_time
+from services.intake.channels.inbound import Inbound, items, obj, scalar, unix_time
 
 POSTS = {"status", "post", "photo", "video"}
 
@@ -23,7 +23,7 @@ def parse(payload: Any, own_accounts: set[str]) -> Inbound:
         page = str(entry.get("id", ""))
         for change in items(entry.get("changes")):
             value = obj(change.get("value"))
-            item, author = value.get("item"), obj(value.get("from"))
+            item, author = scalar(value.get("item")), obj(value.get("from"))
             new_comment = item == "comment" and value.get("verb") == "add"
             new_post = item in POSTS and value.get("verb") == "add"
             if change.get("field") != "feed" or not (new_comment or new_post) \

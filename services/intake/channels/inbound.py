@@ -50,6 +50,15 @@ def items(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def scalar(value: Any) -> str | None:
+    """An id or a code as a string (vendors send some as numbers); None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 def text_of(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 

@@ -12,7 +12,15 @@ from typing import Any
 import httpx
 
 from schemas.enums import Channel
-from services.intake.channels.inbound import Inbound, iso_time, items, obj, text_of, unix_time
+from services.intake.channels.inbound import (
+    Inbound,
+    iso_time,
+    items,
+    obj,
+    scalar,
+    text_of,
+    unix_time,
+)
 
 COMMENT_FIELDS = {"comments", "live_comments"}
 # (our account id, comment id or None, media id) -> the mentioned comment or media object.
@@ -39,7 +47,7 @@ async def parse(payload: Any, own_accounts: set[str], lookup: MentionLookup) -> 
         account = str(entry.get("id", ""))
         sent = unix_time(entry.get("time"))
         for change in changes(entry):
-            field, value = change.get("field"), obj(change.get("value"))
+            field, value = scalar(change.get("field")), obj(change.get("value"))
             if field in COMMENT_FIELDS:
                 author = obj(value.get("from"))
                 if str(author.get("id")) in own_accounts | {account}:
@@ -60,11 +68,11 @@ async def parse(payload: Any, own_accounts: set[str], lookup: MentionLookup) -> 
 
 async def _mention(inbound: Inbound, account: str, value: dict[str, Any],
                    lookup: MentionLookup) -> None:
-    comment_id, media_id = value.get("comment_id"), value.get("media_id")
-    if not isinstance(media_id, str) and not isinstance(comment_id, str):
+    comment_id, media_id = scalar(value.get("comment_id")), scalar(value.get("media_id"))
+    if media_id is None and comment_id is None:
         inbound.ignored += 1
         return
-    found = await lookup(account, comment_id, str(media_id))
+    found = await lookup(account, comment_id, media_id or "")
     text = text_of(found.get("text")) or text_of(found.get("caption"))
     username = found.get("username")  # present for caption mentions only
     link = found.get("permalink") or obj(found.get("media")).get("permalink")

@@ -83,7 +83,12 @@ def body_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    content = part.get_content().replace("\r\n", "\n")
+    try:
+        content = part.get_content()
+    except LookupError:  # an unknown charset: keep what can be read
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    content = content.replace("\r\n", "\n")
     if part.get_content_subtype() == "html":
         return html_to_text(content)
     if str(part.get_param("format", "")).lower() == "flowed":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.enums import Channel
-from services.intake.channels.inbound import Inbound, items, obj, text_of, unix_time
+from services.intake.channels.inbound import Inbound, items, obj, scalar, text_of, unix_time
 
 MEDIA = {"image": "image", "video": "video", "sticker": "image", "audio": "audio",
          "document": "document"}
@@ -31,23 +31,24 @@ def parse(payload: Any) -> Inbound:
                 inbound.ignored += 1
                 continue
             inbound.ignored += len(items(value.get("statuses")))
-            contacts = {c.get("wa_id"): c for c in items(value.get("contacts"))}
-            receiver = obj(value.get("metadata")).get("phone_number_id")
+            contacts = {scalar(c.get("wa_id")): c for c in items(value.get("contacts"))}
+            receiver = scalar(obj(value.get("metadata")).get("phone_number_id"))
             for message in items(value.get("messages")):
-                _message(inbound, message, contacts.get(message.get("from"), {}), receiver)
+                contact = contacts.get(scalar(message.get("from"))) or {}
+                _message(inbound, message, contact, receiver)
     return inbound
 
 
 def _message(inbound: Inbound, message: dict[str, Any], contact: dict[str, Any],
              receiver: str | None) -> None:
-    kind = message.get("type")
-    body = obj(message.get(kind)) if isinstance(kind, str) else {}
+    kind = scalar(message.get("type"))
+    body = obj(message.get(kind)) if kind else {}
     text: str | None
     location = None
     attachments: list[dict[str, Any]] = []
     if kind == "text":
         text = text_of(body.get("body"))
-    elif kind in MEDIA:
+    elif kind is not None and kind in MEDIA:
         caption = text_of(body.get("caption"))
         text = caption or NO_CAPTION.get(MEDIA[kind], "[media]")
         attachments.append({"kind": MEDIA[kind], "media_id": body.get("id"),
