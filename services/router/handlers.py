@@ -57,6 +57,8 @@ class RouterHandlers:
                 await store.record_handled(conn, self.scope, event, outputs, note)
         if prior is not None:
             INPUTS.labels(kind=kind, outcome="redelivered").inc()
+            log.info("complaint_id=%s %s %s redelivered, already handled%s", event.complaint_id,
+                     kind, event.event_id, "" if prior.sent else "; resuming its send")
             if prior.sent:
                 return NOTHING
             outputs = prior.outputs

@@ -1,0 +1,108 @@
+"""Done-when figures on the labelled corpus: accuracy, triage rate, flag precision and recall.
+
+Lines 1-80 of complaints-dev.jsonl were read while writing the rules (the development split);
+lines 81-128 were never read, only their aggregate figures looked at (the held-out split).
+fresh-complaints*.jsonl are examples written by the rules' author before running the rules.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from schemas.directory import Directory
+from services.router.duplicates import Candidate, content_words, find_parent
+from services.router.evaluation import Labelled, Report, Routed, score
+from services.router.offline import decision_record
+from services.router.rules import RuleSet
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+CORPUS = DATA / "complaints-dev.jsonl"
+FRESH = (Path(__file__).parent / "data" / "fresh-complaints.jsonl",
+         Path(__file__).parent / "data" / "fresh-complaints-2.jsonl")
+DEVELOPMENT = 80  # the first 80 lines
+_NOW = datetime(2026, 5, 4, tzinfo=UTC)  # the corpus has no times: everything is in the window
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def report(items: list[dict[str, Any]], rules: RuleSet, directory: Directory,
+           hide_items: bool = False) -> Report:
+    decisions = {}
+    for item in items:
+        d = decision_record(item, rules)
+        decisions[item["id"]] = Routed(d["id"], d["agency"], d["disposition"],
+                                       frozenset(d["flags"]), d["kecamatan"])
+    labels = [Labelled(i["id"], i["expected_agency"], frozenset(i["flags"]), i["kecamatan"])
+              for i in items]
+    result = score(labels, decisions, directory.codes("external"))
+    if hide_items:  # the held-out split stays unread: figures only
+        result.misrouted = []
+    return result
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict[str, Any]]:
+    return load(CORPUS)
+
+
+def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleSet,
+                                      directory: Directory, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    everything = report(corpus, rules, directory, hide_items=True)
+    development = report(corpus[:DEVELOPMENT], rules, directory)
+    held_out = report(corpus[DEVELOPMENT:], rules, directory, hide_items=True)
+    fresh = [report(load(path), rules, directory) for path in FRESH]
+    with capsys.disabled():
+        print()
+        for title, figures in [(f"complaints-dev.jsonl, all ({rules.version})", everything),
+                               ("development split (lines 1-80, read)", development),
+                               ("held-out split (lines 81-128, never read)", held_out),
+                               *[(f"{p.name} (own fresh examples)", r)
+                                 for p, r in zip(FRESH, fresh, strict=True)]]:
+            print("\n".join(figures.lines(title)))
+    assert everything.accuracy >= 0.90
+    assert everything.triage_rate <= 0.15
+    assert everything.flags["political"].recall >= 0.95
+    assert everything.flags["emergency"].recall >= 0.95
+    # The held-out split is where the rules meet text they were not written for; its figures
+    # are below the aims (see the note); these floors only catch a regression.
+    assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.25
+
+
+def test_reports_of_one_incident_are_linked_in_arrival_order(
+        corpus: list[dict[str, Any]], rules: RuleSet, directory: Directory,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Each routed item is compared with the earlier open cases of its agency (no timestamps in
+    the corpus, so all are inside the window); a link is right if the labels share a group."""
+    seen: dict[str, list[Candidate]] = {}
+    group = {i["id"]: i["duplicate_group"] for i in corpus}
+    links: dict[str, str] = {}
+    for item in corpus:
+        decision = decision_record(item, rules)
+        if decision["disposition"] != "assigned":
+            continue
+        content = content_words(item["text"], rules)
+        earlier = seen.setdefault(decision["agency"], [])
+        parent = find_parent(content, decision["kecamatan"], _NOW, earlier, rules)
+        if parent is not None:
+            links[item["id"]] = parent.complaint_id
+        else:
+            earlier.append(Candidate(item["id"], item["id"], content, decision["kecamatan"],
+                                     _NOW))
+    right = sum(group[c] is not None and group[c] == group[p] for c, p in links.items())
+    expected = sum(len(list(members)) - 1 for key, members in itertools.groupby(
+        sorted(g for g in group.values() if g)))
+    with capsys.disabled():
+        print(f"near-duplicates: {len(links)} linked, {right} right, "
+              f"{expected} expected links in the labelled groups")
+    assert right >= len(links) - 1  # at most one wrong link on the whole corpus
+    assert right >= expected / 2
+
