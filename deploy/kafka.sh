@@ -36,7 +36,7 @@ start() {
       -Dkafka.logs.dir="$var/logs" kafka.tools.StorageTool format \
       -t "$cid" -c "$var/server.properties" --standalone >/dev/null
   fi
-  nohup java -Xmx512m -Xms256m -XX:+UseG1GC -cp "$lib/*" \
+  nohup java -Xmx1g -Xms256m -XX:+UseG1GC -cp "$lib/*" \
     -Dlog4j2.configurationFile="$here/kafka/log4j2.properties" -Dkafka.logs.dir="$var/logs" \
     kafka.Kafka "$var/server.properties" > "$var/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"

@@ -9,7 +9,7 @@ import pytest
 from schemas.topics import catalogue
 from services.runtime.admin import ensure_topics
 from services.runtime.settings import RuntimeSettings
-from tests.support.stack import require_stack, run_prefix
+from tests.support.stack import delete_topics_with_prefix, require_stack, run_prefix
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,4 @@ async def stack(prefix: str) -> AsyncIterator[RuntimeSettings]:
     require_stack(settings)
     await ensure_topics(settings, catalogue(settings.directory()))
     yield settings
+    await delete_topics_with_prefix(settings, prefix)

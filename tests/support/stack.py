@@ -37,3 +37,19 @@ def service_env(prefix: str, **extra: str) -> dict[str, str]:
                 "TANGGAP_SESSION_TIMEOUT_SECONDS": "6"})
     env.update(extra)
     return env
+
+
+async def delete_topics_with_prefix(settings: RuntimeSettings, prefix: str) -> int:
+    """Remove a test session's topics (Faust's internal ones share the prefix), so local
+    brokers do not accumulate thousands of partitions across runs."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+        return len(doomed)
+    finally:
+        await admin.close()

@@ -11,6 +11,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from schemas.topics import RECEIVED, SUBMISSIONS, catalogue
 from services.runtime.admin import ensure_topics
 from services.runtime.settings import RuntimeSettings
+from tests.support.stack import delete_topics_with_prefix
 
 
 async def test_bootstrap_creates_every_topic_once_with_catalogue_config(
@@ -41,3 +42,4 @@ async def test_bootstrap_creates_every_topic_once_with_catalogue_config(
                 == str(SUBMISSIONS.retention_ms))
     finally:
         await admin.close()
+        await delete_topics_with_prefix(settings, settings.topic_prefix)
