@@ -35,7 +35,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
         pool = await connect(settings.database_url, SCHEMA)
         await migrate(pool, SCHEMA, MIGRATIONS)
         keeper = ClockKeeper(CaseStore(pool, settings.group("sla")), service.producer, policy,
-                             clock or SystemClock(), ASSIGNED.partitions)
+                             clock or SystemClock(), ASSIGNED.partitions, service.crash)
         holder.update(pool=pool, keeper=keeper,
                       timer=guarded(keeper.timer.fire_due_deadlines()))
         log.info("sla policy %s from %s", policy.version, settings.policy_path())
@@ -51,7 +51,10 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
         return task
 
     async def close_resources() -> None:
-        holder["timer"].cancel()
+        for task in (holder.get("rebuild"), holder["timer"]):
+            if task is not None:
+                task.cancel()
+        await holder["keeper"].settle()  # fired stages already sent: record them
         await holder["pool"].close()
 
     async def keep_clocks(event: Any) -> Any:
@@ -69,7 +72,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
 
     async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
         if "keeper" in holder:
-            holder["keeper"].release_partitions()
+            await holder["keeper"].release_partitions()
 
     service.on_start(open_resources)
     service.on_stop(close_resources)

@@ -82,6 +82,8 @@ class DeadlineTimer:
                 self._waiting_until = None
                 continue
             async with self._lock:
+                if not self.enabled.is_set():
+                    continue  # partitions were revoked while we waited for the lock
                 now = self.clock.now()
                 ids = self.heap.pop_due(now, BATCH)
                 if ids:

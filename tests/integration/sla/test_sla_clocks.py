@@ -180,6 +180,30 @@ async def test_prometheus_counters_and_gauges_move(stack: RuntimeSettings,
     assert metric(text, "sla_timer_lateness_seconds_count") >= 5
 
 
+@pytest.mark.slow
+async def test_clocks_fire_once_each_when_a_second_instance_takes_partitions(
+        stack: RuntimeSettings, sla: ServiceProcess) -> None:
+    cases = [new_case() for _ in range(12)]  # spread over the six partitions
+    port = free_port()
+    second = ServiceProcess("sla", port, dict(sla.env, TANGGAP_SLA_WEB_PORT=str(port)),
+                            tag="it-sla-second")
+    async with Watcher(stack, SLA.name) as watch:
+        await produce(stack, ASSIGNED.name, *(assignment(cid, "dinsos") for cid in cases))
+        await second.start()  # joins the group: the partitions are split mid-clock
+        try:
+            await watch.wait_event(SLA.name, lambda e: e.complaint_id in cases
+                                   and e.type == "SlaEscalated" and e.level == 2,
+                                   count=len(cases), timeout=90)
+            await asyncio.sleep(1.0)
+            events = [e for e in watch.events(SLA.name) if e.complaint_id in cases]
+        finally:
+            second.stop()
+    for cid in cases:
+        stages = [e.type for e in events if e.complaint_id == cid and e.type != "SlaStarted"]
+        assert stages == ["SlaWarning", "SlaWarning", "SlaBreached", "SlaEscalated",
+                          "SlaEscalated"], (cid, stages)
+
+
 async def wait_until(instant: float, bound: float = 30.0) -> None:
     """Wait (in short steps) until the wall clock passes `instant`."""
     async with asyncio.timeout(bound):
