@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.enums import Priority, SlaTarget
+from schemas.routing import ComplaintAssigned
+from services.sla.case_state import CaseState
 from services.sla.policy import load_policy, parse_duration, parse_policy
+from services.sla.transitions import apply
 from services.sla.working_time import RoundTheClock, WorkingCalendar
 
 TENANT_POLICY = Path(__file__).resolve().parents[3] / "tenants" / "ketapang" / "sla.yaml"
@@ -89,3 +93,13 @@ def test_a_removed_calendar_falls_back_to_the_default_one() -> None:
 def test_invalid_policies_are_refused_with_a_reason(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         parse_policy(minimal(**changes))
+
+
+def test_a_normal_assignment_under_the_tenant_policy_starts_one_48_hour_clock() -> None:
+    """What the walking-skeleton end-to-end test asserts: one SlaStarted, due 48 h later."""
+    assigned = ComplaintAssigned(complaint_id="c1", ticket="KTP-1", agency="dinas-pupr",
+                                 rules_version="skeleton-1",
+                                 occurred_at=datetime(2025, 9, 1, 3, 4, 5, 678901, tzinfo=UTC))
+    [started] = apply(CaseState("c1"), assigned, load_policy(TENANT_POLICY), 1.0e9)
+    assert started.type == "SlaStarted"
+    assert (started.due_at - started.started_at).total_seconds() == 48 * 3600
