@@ -12,6 +12,7 @@ from typing import Any
 from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES
 from services.runtime.database import connect, migrate
 from services.runtime.stream import StreamService
+from services.sla.catch_up import wait_caught_up
 from services.sla.keeper import ClockKeeper
 from services.sla.policy import load_policy
 from services.sla.routes import report_router
@@ -30,6 +31,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
                             routers=[report_router(settings, policy)])
     holder: dict[str, Any] = {}
     input_topic = settings.topic(ASSIGNED.name)
+    input_topics = {settings.topic(spec.name) for spec in (ASSIGNED, RESPONSES, REDIRECTED)}
 
     async def open_resources() -> None:
         pool = await connect(settings.database_url, SCHEMA)
@@ -62,15 +64,23 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
 
     async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
         owned = frozenset(tp.partition for tp in assigned if tp.topic == input_topic)
+        inputs = [tp for tp in assigned if tp.topic in input_topics]
 
         async def rebuild() -> None:
             await service.ready.wait()
-            await holder["keeper"].take_partitions(owned)
+            keeper: ClockKeeper = holder["keeper"]
+            await keeper.take_partitions(owned)
+            await wait_caught_up(settings.kafka_bootstrap_servers, settings.group("sla"), inputs,
+                                 lambda tps: service.app.consumer.highwaters(*tps),
+                                 settings.sla_catch_up_limit_seconds)
+            keeper.start_firing()
 
         # In the background: reading a million entries must not stall the rebalance itself.
         holder["rebuild"] = guarded(rebuild())
 
     async def on_revoked(sender: Any, revoked: Any, **_: Any) -> None:
+        if holder.get("rebuild") is not None:
+            holder["rebuild"].cancel()
         if "keeper" in holder:
             await holder["keeper"].release_partitions()
 

@@ -128,7 +128,7 @@ class ClockKeeper:
             await self.producer.send_many([(SLA.name, e) for e in events])
 
     async def take_partitions(self, partitions: frozenset[int]) -> None:
-        """Own these partitions: rebuild the heap and the gauges from storage."""
+        """Own these partitions: rebuild the heap and the gauges from storage (not firing yet)."""
         async with self.lock:
             await self.settle()
             self.owned = partitions
@@ -137,9 +137,12 @@ class ClockKeeper:
             self.timer.rebuild(packed)
             reset_gauges(await self.store.open_counts(partitions))
             HEAP_SIZE.set(len(packed))
-            self.timer.enabled.set()
         log.info("owning partitions %s: %d cases with a stage pending", sorted(partitions),
                  len(packed))
+
+    def start_firing(self) -> None:
+        """Let the timer fire (once the backlog of the owned partitions has been applied)."""
+        self.timer.enabled.set()
 
     async def release_partitions(self) -> None:
         """Stop firing until the next assignment (a rebalance is under way).

@@ -236,6 +236,27 @@ async def test_kill_9_across_a_deadline_yields_exactly_one_breach_after_restart(
     assert len({e.event_id for e in events if e.type == "SlaStarted"}) == 1
 
 
+@pytest.mark.slow
+async def test_an_answer_given_in_time_while_the_service_was_down_is_met_not_breached(
+        stack: RuntimeSettings, sla: ServiceProcess) -> None:
+    answered, control = new_case(), new_case()
+    async with Watcher(stack, SLA.name) as watch:
+        await produce(stack, ASSIGNED.name, assignment(answered, "disdik"),
+                      assignment(control, "disdik"))
+        [started] = await watch.wait_event(SLA.name, of(answered, "SlaStarted"), timeout=30)
+        await watch.wait_event(SLA.name, of(control, "SlaStarted"), timeout=30)
+        sla.kill()
+        await produce(stack, RESPONSES.name, answer(answered, "disdik",
+                                                    ResponseKind.FIRST_RESPONSE))
+        await wait_until(started.due_at.timestamp() + 1.0)  # both deadlines pass while down
+        await sla.start()
+        [met] = await watch.wait_event(SLA.name, of(answered, "SlaMet"), timeout=60)
+        await watch.wait_event(SLA.name, of(control, "SlaBreached"), timeout=60)
+        events = clock_events(watch, answered)
+    assert met.within_target and met.met_at < started.due_at
+    assert not [e for e in events if e.type in ("SlaWarning", "SlaBreached", "SlaEscalated")]
+
+
 async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSettings,
                                                            sla: ServiceProcess) -> None:
     answered, ignored, moved = new_case(), new_case(), new_case()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from aiokafka import TopicPartition
+
+from services.sla.catch_up import behind
 from services.sla.due_heap import DueHeap, pack, unpack
 from services.sla.timer import DeadlineTimer
 
@@ -100,3 +103,11 @@ async def test_overdue_entries_fire_at_once_when_the_timer_is_enabled() -> None:
         assert fired == [[1, 2]]
     finally:
         task.cancel()
+
+
+def test_backlog_is_behind_until_committed_offsets_reach_the_ends_seen() -> None:
+    a, b, c = (TopicPartition("complaints.assigned", n) for n in range(3))
+    ends = {a: 5, b: 0, c: 7}  # b never had a record: nothing to wait for
+    assert behind(ends, {}) == [a, c]
+    assert behind(ends, {a: 5, c: 6}) == [c]
+    assert behind(ends, {a: 5, c: 9}) == []
