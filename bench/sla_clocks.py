@@ -7,7 +7,8 @@ PostgreSQL (a throw-away schema) and Kafka (a throw-away topic):
    passed "while the service was down", then rebuild the heap from PostgreSQL as a
    restart would: rebuild time, exact heap bytes per clock, process RSS growth.
 2. The overdue cases fire at once: how long recovery takes to drain them.
-3. --due more cases come due over --window seconds while the million wait: each fires a
+3. More cases come due over --window seconds at each of --rates per second (a million
+   48-hour clocks average ~30 stage firings a second) while the million wait: each fires a
    breach and the head-of-agency escalation through PostgreSQL and Kafka (acks=all).
    Lateness = broker acknowledgement time minus the stage's due instant.
 
@@ -108,6 +109,20 @@ async def copy_cases(store: CaseStore, cases: Iterable[CaseState], policy: objec
         await store.pool.copy_records_to_table("cases", records=buffer, columns=COLUMNS)
 
 
+async def schedule_deadlines(keeper: ClockKeeper, store: CaseStore, policy: object,
+                             calendar: str, first: int, count: int, rate: float) -> int:
+    """Write `count` cases whose breach falls due `rate` per second from 2 s on; heap them."""
+    start = time.time() + 2.0
+    cases = [open_case(first + n, start + n / rate - TARGET, 2, calendar) for n in range(count)]
+    await copy_cases(store, cases, policy)
+    # As the agent path does after each write: the new row's next due goes on the heap.
+    for row in await store.pool.fetch(
+            "SELECT id, extract(epoch FROM next_due)::float8 FROM cases"
+            " WHERE complaint_id = ANY($1::text[])", [c.complaint_id for c in cases]):
+        keeper.timer.schedule(row[1], row[0])
+    return count
+
+
 async def wait_for(condition: object, limit: float) -> float:
     began = time.monotonic()
     while not condition():  # type: ignore[operator]
@@ -160,31 +175,31 @@ async def main(args: argparse.Namespace) -> int:
         print(f"  recovery: {args.overdue:,} overdue clocks fired within {drained:.2f} s "
               "of the rebuild, each with its original due time")
         producer.lateness.clear()
+        # A service reaches a million clocks over weeks, not in one bulk load: let
+        # PostgreSQL finish the aftermath of the COPY before measuring steady-state firing.
+        await pool.execute("VACUUM ANALYZE cases")
+        await pool.execute("CHECKPOINT")
 
-        start = time.time() + 2.0
-        spacing = args.window / max(1, args.due)
-        due_cases = [open_case(rows + n, start + n * spacing - TARGET, 2, calendar)
-                     for n in range(args.due)]
-        await copy_cases(store, due_cases, policy)
-        # As the agent path does after each write: the new row's next due goes on the heap.
-        for row in await pool.fetch(
-                "SELECT id, extract(epoch FROM next_due)::float8 FROM cases"
-                " WHERE complaint_id = ANY($1::text[])", [c.complaint_id for c in due_cases]):
-            keeper.timer.schedule(row[1], row[0])
-        print(f"firing {args.due:,} deadlines over {args.window:.0f} s "
-              f"({args.due / args.window:.0f}/s) among {len(heap):,} open clocks ...")
-        await wait_for(lambda: len(producer.lateness) >= args.due, args.window + 600)
+        worst_p99 = 0.0
+        for rate in args.rates:
+            due = int(rate * args.window)
+            rows += await schedule_deadlines(keeper, store, policy, calendar, rows, due, rate)
+            print(f"firing {due:,} deadlines over {args.window:.0f} s ({rate:.0f}/s), "
+                  f"heap of {len(heap):,} entries ...")
+            await wait_for(lambda n=due: len(producer.lateness) >= n, args.window + 600)
+            late = producer.lateness
+            p50, p99, worst = percentile(late, 0.5), percentile(late, 0.99), max(late)
+            worst_p99 = max(worst_p99, p99)
+            print(f"  lateness (broker ack - due): p50 {p50 * 1000:.1f} ms, p99 "
+                  f"{p99 * 1000:.1f} ms, max {worst * 1000:.1f} ms over {len(late):,} breaches")
+            producer.lateness = []
         timer.cancel()
-        late = producer.lateness
-        p50, p99, worst = percentile(late, 0.5), percentile(late, 0.99), max(late)
         per_clock = heap_bytes / entries
-        print(f"  lateness (broker ack - due): p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms,"
-              f" max {worst * 1000:.1f} ms over {len(late):,} breaches")
         print(f"  process memory per open clock: {per_clock:.1f} B in the heap (exact object "
               f"sizes); process RSS grew {rss_growth / entries:.1f} B per clock in the rebuild")
         print(f"  PostgreSQL per open case (table + indexes, one clock each): "
               f"{table_bytes / rows:.0f} B (durable state, not process memory)")
-        ok_late, ok_mem = p99 < 0.250, per_clock < 512
+        ok_late, ok_mem = worst_p99 < 0.250, per_clock < 512
         print(f"targets: p99 lateness < 250 ms: {'met' if ok_late else 'MISSED'}; "
               f"< 0.5 KB per clock: {'met' if ok_mem else 'MISSED'}")
         return 0 if ok_late and ok_mem else 1
@@ -204,7 +219,8 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clocks", type=int, default=1_000_000)
     parser.add_argument("--overdue", type=int, default=10_000)
-    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument("--rates", type=lambda t: [float(r) for r in t.split(",")],
+                        default=[50.0, 500.0], help="deadlines per second, one window each")
     parser.add_argument("--window", type=float, default=20.0)
     return parser.parse_args()
 
