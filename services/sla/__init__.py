@@ -1,1 +1,1 @@
-"""SLA: every assigned case runs against a response clock."""
+"""SLA: every assigned case runs against its agency's clocks, and every agency is evaluated."""
