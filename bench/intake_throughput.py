@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
+from aiokafka.errors import KafkaError  # noqa: E402
 
 from schemas.enums import Channel  # noqa: E402
 from schemas.topics import LIFECYCLE  # noqa: E402
@@ -69,6 +71,24 @@ async def fire(url: str, key: str, bodies: list[dict[str, object]],
         return time.perf_counter() - began, latencies, statuses
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux /proc), to report CPU per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(label: str, process: ServiceProcess, key: str,
+                   bodies: list[dict[str, object]], concurrency: int) -> None:
+    assert process.proc is not None
+    before = cpu_seconds(process.proc.pid)
+    wall, latencies, statuses = await fire(process.url, key, bodies, concurrency)
+    cpu = cpu_seconds(process.proc.pid) - before
+    report(label, wall, latencies, statuses)
+    print(f"{'':12} intake CPU {cpu:.2f} s = {cpu / len(bodies) * 1000:.2f} ms per request "
+          f"(~{len(bodies) / cpu:.0f} requests per CPU-second); machine load "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
 def report(label: str, wall: float, latencies: list[float], statuses: Counter[int]) -> None:
     ordered = sorted(latencies)
     pct = {q: ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))] * 1000
@@ -101,17 +121,19 @@ async def main(requests: int, concurrency: int) -> None:
               f"{concurrency} in flight; Kafka acks=all, idempotent; PostgreSQL commit per case")
         await fire(process.url, key, [complaint(n, "warm") for n in range(200)], concurrency)
         bodies = [complaint(n, run) for n in range(requests)]
-        report("new cases", *await fire(process.url, key, bodies, concurrency))
-        report("redelivered", *await fire(process.url, key, bodies, concurrency))
+        await measured("new cases", process, key, bodies, concurrency)
+        await measured("redelivered", process, key, bodies, concurrency)
     finally:
         if process is not None:
             process.stop()
         await admin_db.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin_db.close()
         kafka = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        await kafka.start()
         try:
+            await kafka.start()
             await kafka.delete_topics([settings.topic(spec.name) for spec in LIFECYCLE])
+        except KafkaError as exc:
+            print(f"could not delete the bench topics {settings.topic_prefix}*: {exc!r}")
         finally:
             await kafka.close()
 

@@ -13,6 +13,7 @@ from services.intake.masking import mask_text
 from services.intake.metrics import COMPLAINTS
 from services.intake.reporters import identify
 from services.intake.state import IntakeState
+from services.intake.tickets import ticket_year
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 10_000
@@ -41,10 +42,11 @@ def new_case(submission: ComplaintSubmission, tenant: str, center: str,
              now: datetime) -> NewCase:
     """The case this submission opens if its message is new: masked event, contact, notices."""
     identity = identify(submission)
-    contact = contact_for(submission.channel, identity, submission.channel_message_id, center)
-    fields = masked_fields(submission)
 
     def plan(complaint_id: str, ticket: str, reporter_id: str | None) -> CasePlan:
+        # Masking and contact only for a new case: a redelivery needs neither.
+        contact = contact_for(submission.channel, identity, submission.channel_message_id,
+                              center)
         received = ComplaintReceived(
             tenant=tenant, complaint_id=complaint_id, ticket=ticket,
             channel=submission.channel, channel_message_id=submission.channel_message_id,
@@ -52,7 +54,7 @@ def new_case(submission: ComplaintSubmission, tenant: str, center: str,
             confidential=submission.confidential, kecamatan=submission.kecamatan,
             submitted_at=submission.occurred_at, occurred_at=now,
             received_by=submission.received_by, category_hint=submission.category_hint,
-            in_reply_to=submission.in_reply_to, **fields)
+            in_reply_to=submission.in_reply_to, **masked_fields(submission))
         return CasePlan(received, acknowledgement(received, contact), contact)
 
     return NewCase(submission.channel.value, submission.channel_message_id, identity, plan)
@@ -65,7 +67,8 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
     Returns the case and whether it already existed (a redelivery of the same message).
     """
     new = new_case(submission, state.settings.tenant, state.center, now)
-    case = await open_case_retrying(state.pool, state.settings.ticket_prefix, now, new)
+    year = ticket_year(now, state.timezone)
+    case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
     if case.pending:
         await outbox.publish_case(state.pool, state.producer, case.complaint_id)
     duplicate = not case.created

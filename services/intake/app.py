@@ -76,9 +76,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             await producer.start()
             stack.push_async_callback(producer.stop)
             http = await stack.enter_async_context(httpx.AsyncClient(timeout=10.0))
+            regency = conf.directory().regency
             state = IntakeState(conf, pool, producer, http,
                                 ServiceCatalogue.load(conf.open311_services_file),
-                                conf.directory().regency.center)
+                                regency.center, regency.timezone)
             app.state.intake = state
             await outbox.publish_pending(pool, producer)  # what a crash left unsent
             if conf.intake_consumers:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import asyncpg
 import orjson
@@ -76,17 +75,18 @@ ON CONFLICT (channel, channel_message_id) DO NOTHING RETURNING complaint_id
 """
 
 
-async def open_case(pool: asyncpg.Pool, prefix: str, now: datetime, new: NewCase) -> Case:
+async def open_case(pool: asyncpg.Pool, prefix: str, year: int, new: NewCase) -> Case:
     """Return the case of this channel message, creating it (and its ticket) if new."""
+    # Redeliveries are common (Meta retries until it gets a 2xx), so they cost one query; a
+    # message that arrives twice at once is caught by the insert's unique key instead.
+    existing = await pool.fetchrow(_EXISTING, new.channel, new.channel_message_id)
+    if existing is not None:
+        event = ComplaintReceived.model_validate(orjson.loads(existing["event"]))
+        return Case(existing["complaint_id"], existing["ticket"], event,
+                    pending=existing["pending"], created=False)
     async with pool.acquire() as conn, conn.transaction():
-        existing = await conn.fetchrow(_EXISTING, new.channel, new.channel_message_id)
-        if existing is not None:
-            event = ComplaintReceived.model_validate(orjson.loads(existing["event"]))
-            return Case(existing["complaint_id"], existing["ticket"], event,
-                        pending=existing["pending"], created=False)
-        # Lock order is always reporter row, then ticket counter: no deadlock between requests.
         reporter_id = await reporters.register(conn, new.identity) if new.identity else None
-        ticket = await next_ticket(conn, prefix, now.year)
+        ticket = await next_ticket(conn, prefix, year)
         complaint_id = new_complaint_id()
         plan = new.plan(complaint_id, ticket, reporter_id)
         received, contact = plan.received, plan.contact
@@ -96,19 +96,19 @@ async def open_case(pool: asyncpg.Pool, prefix: str, now: datetime, new: NewCase
             contact.channel.value if contact.channel else None, contact.recipient,
             orjson.dumps(contact.context).decode())
         if inserted is None:
-            raise _ConcurrentInsert  # rolls back the ticket number and the reporter update
+            raise _ConcurrentInsert  # rolls back the reporter update (the number is skipped)
         await outbox.store(conn, [(RECEIVED.name, received), *plan.follow_ups])
         await status_store.seed(conn, received)
     return Case(complaint_id, ticket, received, pending=True, created=True)
 
 
-async def open_case_retrying(pool: asyncpg.Pool, prefix: str, now: datetime,
+async def open_case_retrying(pool: asyncpg.Pool, prefix: str, year: int,
                              new: NewCase) -> Case:
     """open_case, retried once when a concurrent delivery of the same message won the insert."""
     try:
-        return await open_case(pool, prefix, now, new)
+        return await open_case(pool, prefix, year, new)
     except _ConcurrentInsert:
-        return await open_case(pool, prefix, now, new)
+        return await open_case(pool, prefix, year, new)
 
 
 async def contact_of(conn: asyncpg.Connection, complaint_id: str) -> tuple[str, Contact] | None:

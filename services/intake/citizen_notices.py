@@ -64,6 +64,11 @@ def acknowledgement(received: ComplaintReceived, contact: Contact) -> list[Outgo
     return [(ACKNOWLEDGED.name, ack)] + ([(NOTIFY_REQUESTS.name, notice)] if notice else [])
 
 
+def notifies(event: Event) -> bool:
+    """Whether the event can cause a notice to the citizen (so its contact is needed)."""
+    return isinstance(event, AgencyResponded | ComplaintExternal)
+
+
 def answer_notice(event: Event, ticket: str, contact: Contact) -> NotificationRequested | None:
     """The notice relaying an agency's public answer or an outside-authority redirection."""
     if isinstance(event, AgencyResponded) and event.public:

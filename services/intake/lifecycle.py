@@ -25,7 +25,7 @@ from schemas.topics import (
 )
 from services.intake import outbox, status_store
 from services.intake.cases import contact_of
-from services.intake.citizen_notices import answer_notice
+from services.intake.citizen_notices import answer_notice, notifies
 from services.intake.consumer import RecordHandler
 from services.intake.projection import change_for
 from services.intake.state import IntakeState
@@ -48,14 +48,14 @@ def handler(state: IntakeState) -> RecordHandler:
             await send_to_dead_letter(state.producer, spec.name, record, str(exc), "intake")
             return
         change = change_for(event)
-        if change is None:
-            return
+        if change is None or await status_store.applied(state.pool, event):
+            return  # e.g. the ComplaintReceived of a case this intake opened and seeded
         notify = False
         async with state.pool.acquire() as conn, conn.transaction():
             if not await status_store.mark_applied(conn, event):
-                return
+                return  # another intake process applied it meanwhile
             await status_store.apply(conn, event, change)
-            found = await contact_of(conn, event.complaint_id)
+            found = await contact_of(conn, event.complaint_id) if notifies(event) else None
             notice = answer_notice(event, *found) if found else None
             if notice is not None:
                 await outbox.store(conn, [(NOTIFY_REQUESTS.name, notice)])

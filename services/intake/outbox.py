@@ -17,6 +17,12 @@ from services.runtime.producer import EventProducer, Outgoing
 
 log = logging.getLogger(__name__)
 
+# One round trip; the case row's flag is kept for readers of the first schema.
+_MARK = """
+WITH sent AS (UPDATE outbox SET published_at = now() WHERE event_id = ANY($1))
+UPDATE cases SET published_at = now() WHERE complaint_id = $2 AND published_at IS NULL
+"""
+
 
 async def store(conn: asyncpg.Connection, outgoing: Sequence[Outgoing]) -> None:
     """Add events to the outbox inside the caller's transaction (a repeated id is ignored)."""
@@ -41,11 +47,7 @@ async def publish_case(pool: asyncpg.Pool, producer: EventProducer, complaint_id
         if not rows:
             return 0
         await producer.send_many([(r["topic"], decode(r["event"])) for r in rows])
-        await conn.execute("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1)",
-                           [r["event_id"] for r in rows])
-        # Kept for readers of the first schema, where the case row carried the flag.
-        await conn.execute("UPDATE cases SET published_at = now()"
-                           " WHERE complaint_id = $1 AND published_at IS NULL", complaint_id)
+        await conn.execute(_MARK, [r["event_id"] for r in rows], complaint_id)
     return len(rows)
 
 

@@ -23,10 +23,12 @@ class IntakeState:
     http: httpx.AsyncClient  # reads back what a webhook only points at (Instagram mentions)
     services: ServiceCatalogue
     center: str  # the complaint center's agency code
+    timezone: str  # the regency's, for the year in ticket numbers
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
 
-def get_state(request: Request) -> IntakeState:
+async def get_state(request: Request) -> IntakeState:
+    # async: FastAPI runs a plain-def dependency in a worker thread, per request
     return request.app.state.intake  # type: ignore[no-any-return]
 
 

@@ -12,6 +12,9 @@ from schemas.intake import ComplaintReceived
 from services.intake.projection import CLOSED, RECEIVED, Change
 
 _SEED = """
+WITH line AS (INSERT INTO case_updates (event_id, complaint_id, occurred_at, kind)
+              VALUES ($13, $1, $11, $12) ON CONFLICT (event_id) DO NOTHING),
+     done AS (INSERT INTO applied_events (event_id) VALUES ($13) ON CONFLICT DO NOTHING)
 INSERT INTO case_status (complaint_id, ticket, channel, category_hint, description, confidential,
                          lat, lon, address, media_url, received_at, status, status_at,
                          updated_at)
@@ -32,16 +35,22 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
 
 
 async def seed(conn: asyncpg.Connection, received: ComplaintReceived) -> None:
-    """The view of a case just opened; the same row a replayed ComplaintReceived would make."""
+    """The view of a case just opened, its event marked applied so that reading it back from
+    complaints.received costs one lookup; a replay on an empty database makes the same row."""
     where = received.location
     media = next((a.url for a in received.attachments if a.url), None)
     await conn.execute(
         _SEED, received.complaint_id, received.ticket, received.channel.value,
         received.category_hint, received.text, received.confidential,
         where.lat if where else None, where.lon if where else None,
-        where.address if where else None, media, received.occurred_at, RECEIVED)
-    await conn.execute(_HISTORY, received.event_id, received.complaint_id,
-                       received.occurred_at, RECEIVED, None, None)
+        where.address if where else None, media, received.occurred_at, RECEIVED,
+        received.event_id)
+
+
+async def applied(pool: asyncpg.Pool, event: Event) -> bool:
+    """Whether the event was applied already (checked before opening a transaction)."""
+    return await pool.fetchval("SELECT true FROM applied_events WHERE event_id = $1",
+                               event.event_id) is True
 
 
 async def mark_applied(conn: asyncpg.Connection, event: Event) -> bool:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncpg
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-_NEXT = """
-INSERT INTO ticket_counters (prefix, year, last) VALUES ($1, $2, 1)
-ON CONFLICT (prefix, year) DO UPDATE SET last = ticket_counters.last + 1
-RETURNING last
-"""
+import asyncpg
 
 
 def format_ticket(prefix: str, year: int, number: int) -> str:
@@ -16,7 +13,12 @@ def format_ticket(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year}-{number:06d}"
 
 
+def ticket_year(now: datetime, timezone: str) -> int:
+    """The year on the regency's calendar: a complaint at 03:00 WIB on 1 January is next year's."""
+    return now.astimezone(ZoneInfo(timezone)).year
+
+
 async def next_ticket(conn: asyncpg.Connection, prefix: str, year: int) -> str:
-    """Allocate the next ticket of the year inside the caller's transaction."""
-    number = await conn.fetchval(_NEXT, prefix, year)
+    """The next ticket of the year (unique and increasing; see migration 006 on gaps)."""
+    number = await conn.fetchval("SELECT next_ticket_number($1, $2)", prefix, year)
     return format_ticket(prefix, year, number)

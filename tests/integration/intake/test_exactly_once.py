@@ -90,7 +90,7 @@ async def stored_unpublished(pool: asyncpg.Pool, message_id: str) -> Case:
     Kafka acknowledged the events."""
     submission = ComplaintSubmission.model_validate(message(message_id))
     now = utcnow()
-    case = await open_case_retrying(pool, "KTP", now,
+    case = await open_case_retrying(pool, "KTP", now.year,
                                     new_case(submission, "ketapang", "diskominfo", now))
     assert case.created and case.pending
     return case
