@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run test unit bench lint schemas stack-up stack-down clean
 
 setup: $(STAMP) deploy/kafka/lib/.complete
+	@deploy/install-promtool.sh >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'

@@ -27,6 +27,8 @@ class RuntimeSettings(BaseSettings):
     topic_prefix: str = ""
     tenant: str = DEFAULT_TENANT
     tenants_dir: Path = TENANTS_DIR
+    # Local working files (Faust's per-app data directories); git-ignored.
+    var_dir: Path = TENANTS_DIR.parent / "var"
     replication_factor: int = 1
     # How fast a dead consumer's partitions move to a live one (Kafka's default is 45 s).
     session_timeout_seconds: float = 30.0

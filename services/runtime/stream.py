@@ -51,9 +51,12 @@ class StreamService:
         self.ready = asyncio.Event()  # set once the producer and on_start hooks are up
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        datadir = settings.var_dir / "faust"
+        datadir.mkdir(parents=True, exist_ok=True)  # Faust creates the app's folder, not this
         options: dict[str, Any] = {
             "broker": f"kafka://{settings.kafka_bootstrap_servers.replace(',', ';')}",
             "store": "memory://",
+            "datadir": str(datadir / "{conf.id}-data"),
             "web_port": web_port,
             "web_bind": web_host,
             "web_host": web_host,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,7 +13,7 @@ from schemas.topics import ASSIGNED, NOTIFY_OUTCOMES, RECEIVED, SLA, agency_topi
 from services.notifier.signing import SIGNATURE_HEADER, verify
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess, free_port, tanggap_bin
 from tests.support.receiver import Receiver
 from tests.support.stack import service_env
 
@@ -23,6 +24,15 @@ SECRET = "uji-rahasia-webhook"
 async def agency_inbox() -> AsyncIterator[Receiver]:
     async with Receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def whatsapp_key(stack: RuntimeSettings) -> str:
+    """An adapter key made the way an operator makes one: `tanggap intake keys create`."""
+    made = subprocess.run([tanggap_bin(), "intake", "keys", "create", "whatsapp",
+                           "--name", f"e2e-{uuid.uuid4().hex[:6]}"],
+                          capture_output=True, text=True, check=True)
+    return made.stdout.strip()
 
 
 @pytest.fixture
@@ -54,12 +64,13 @@ def road_complaint(message_id: str) -> dict[str, object]:
 
 
 async def test_complaint_reaches_agency_topic_clock_and_webhook(
-        stack: RuntimeSettings, services: dict[str, ServiceProcess], agency_inbox: Receiver
-) -> None:
+        stack: RuntimeSettings, services: dict[str, ServiceProcess], agency_inbox: Receiver,
+        whatsapp_key: str) -> None:
     async with Watcher(stack, RECEIVED.name, agency_topic("dinas-pupr"), SLA.name,
                        NOTIFY_OUTCOMES.name) as watch, httpx.AsyncClient() as http:
         posted = await http.post(f"{services['intake'].url}/v1/complaints",
-                                 json=road_complaint(f"wamid.{uuid.uuid4().hex}"))
+                                 json=road_complaint(f"wamid.{uuid.uuid4().hex}"),
+                                 headers={"X-API-Key": whatsapp_key})
         assert posted.status_code == 202
         case = posted.json()
         assert case["ticket"].startswith("KTP-")
@@ -82,15 +93,15 @@ async def test_complaint_reaches_agency_topic_clock_and_webhook(
 
 
 async def test_router_restart_loses_nothing_accepted(
-        stack: RuntimeSettings, services: dict[str, ServiceProcess]
-) -> None:
+        stack: RuntimeSettings, services: dict[str, ServiceProcess], whatsapp_key: str) -> None:
     """Complaints accepted while the router is down are assigned once it is back."""
     async with Watcher(stack, ASSIGNED.name) as watch, httpx.AsyncClient() as http:
         services["router"].kill()
         ids = []
         for _ in range(3):
             posted = await http.post(f"{services['intake'].url}/v1/complaints",
-                                     json=road_complaint(f"wamid.{uuid.uuid4().hex}"))
+                                     json=road_complaint(f"wamid.{uuid.uuid4().hex}"),
+                                     headers={"X-API-Key": whatsapp_key})
             assert posted.status_code == 202
             ids.append(posted.json()["complaint_id"])
         await services["router"].start()
