@@ -23,6 +23,16 @@ trap stop_all INT TERM EXIT
 . "$var/stack.env"
 port=${TANGGAP_INTAKE_PORT:-8000}
 
+# A demo adapter key for the web channel, kept in var/ (git-ignored) and re-registered if
+# the database was reset; real adapters get their own with `tanggap intake keys create`.
+keyfile=$var/demo-web.key
+if [ -s "$keyfile" ]; then
+  TANGGAP_IMPORT_KEY=$(cat "$keyfile") "$bin/tanggap" intake keys create web --name make-run-demo \
+    --import-key >/dev/null 2>&1 || true
+else
+  "$bin/tanggap" intake keys create web --name make-run-demo > "$keyfile"
+fi
+
 "$bin/tanggap" inbox & pids+=($!)
 for service in intake router sla notifier; do
   "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
@@ -36,7 +46,7 @@ cat <<MSG
 
 tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
   POST a complaint:  curl -s -XPOST http://127.0.0.1:$port/v1/complaints \\
-                       -H 'content-type: application/json' \\
+                       -H "X-API-Key: \$(cat var/demo-web.key)" -H 'content-type: application/json' \\
                        -d '{"channel":"web","channel_message_id":"demo-1","text":"Jalan rusak parah di Jl. Gajah Mada, banyak lubang"}'
   API docs:          http://127.0.0.1:$port/docs
   metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)
