@@ -50,7 +50,10 @@ def new_case(submission: ComplaintSubmission, tenant: str, center: str,
         received = ComplaintReceived(
             tenant=tenant, complaint_id=complaint_id, ticket=ticket,
             channel=submission.channel, channel_message_id=submission.channel_message_id,
-            reporter_id=reporter_id, anonymous=submission.anonymous,
+            # An anonymous report carries no pseudonym either: agencies could otherwise link
+            # it to the same citizen's named reports. The registry still knows who it was.
+            reporter_id=None if submission.anonymous else reporter_id,
+            anonymous=submission.anonymous,
             confidential=submission.confidential, kecamatan=submission.kecamatan,
             submitted_at=submission.occurred_at, occurred_at=now,
             received_by=submission.received_by, category_hint=submission.category_hint,

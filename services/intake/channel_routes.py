@@ -26,6 +26,7 @@ from services.intake.channels.signatures import (
     x_digest,
     x_signature_valid,
 )
+from services.intake.metrics import CHANNEL_ITEMS
 from services.intake.routes import Accepted
 from services.intake.state import IntakeState, StateDep
 
@@ -63,6 +64,8 @@ def _json(body: bytes) -> Any:
 async def _open_cases(state: IntakeState, inbound: Inbound, channel: str) -> Delivery:
     for reason in inbound.rejected:
         log.warning("%s item refused: %s", channel, reason)
+    CHANNEL_ITEMS.labels(channel=channel, outcome="ignored").inc(inbound.ignored)
+    CHANNEL_ITEMS.labels(channel=channel, outcome="rejected").inc(len(inbound.rejected))
     accepted = [Accepted.of(*await accept(state, s, utcnow())) for s in inbound.submissions]
     return Delivery(accepted=accepted, ignored=inbound.ignored, rejected=inbound.rejected)
 

@@ -3,3 +3,6 @@
 from prometheus_client import Counter
 
 COMPLAINTS = Counter("intake_complaints_total", "Complaints accepted", ["channel", "outcome"])
+# Webhook items that opened no case: ignored (statuses, reactions, own posts) or refused.
+CHANNEL_ITEMS = Counter("intake_channel_items_total", "Channel items that opened no case",
+                        ["channel", "outcome"])

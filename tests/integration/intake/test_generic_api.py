@@ -75,7 +75,7 @@ async def test_anonymous_reporters_name_is_masked_in_the_text(
     [received] = await watch.wait_event(RECEIVED.name,
                                         lambda e: e.complaint_id == case["complaint_id"])
     assert received.text == "Saya [nama] melapor pungli di kantor desa."
-    assert received.anonymous is True
+    assert received.anonymous is True and received.reporter_id is None
 
 
 async def test_missing_or_unknown_key_is_401(intake: ServiceProcess) -> None:
