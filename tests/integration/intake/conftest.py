@@ -35,7 +35,7 @@ GRAPH_TOKEN = "uji-token-graph"
 EnvFor = Callable[..., dict[str, str]]  # (port, **overrides) -> environment
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def intake_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator[str]:
     """A database of its own for this run: byte-exact samples (fixed message ids) open new
     cases every run, and ticket numbers start at 1."""
@@ -54,7 +54,7 @@ async def intake_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator[
         await admin.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def intake_pool(intake_database: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await connect(intake_database, "intake", max_size=4)
     await migrate(pool, "intake", MIGRATIONS)
@@ -62,7 +62,7 @@ async def intake_pool(intake_database: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def keys(intake_pool: asyncpg.Pool) -> dict[str, str]:
     """An adapter key per channel under test, each with room for the whole run's requests."""
     made = {}
@@ -108,7 +108,7 @@ class GraphStandIn:
             await self._runner.cleanup()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def graph() -> AsyncIterator[GraphStandIn]:
     """Stands in for the Graph API that completes Instagram mentions."""
     stand_in = GraphStandIn()
@@ -117,7 +117,7 @@ async def graph() -> AsyncIterator[GraphStandIn]:
     await stand_in.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn) -> EnvFor:
     """The environment of an intake process on a given port; secrets are the samples' own."""
     def env(port: int, **overrides: str) -> dict[str, str]:
@@ -135,7 +135,7 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def intake(intake_env: EnvFor, keys: dict[str, str]) -> AsyncIterator[ServiceProcess]:
     """The intake process most tests share."""
     port = free_port()
@@ -144,7 +144,7 @@ async def intake(intake_env: EnvFor, keys: dict[str, str]) -> AsyncIterator[Serv
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def watch(stack: RuntimeSettings) -> AsyncIterator[Watcher]:
     """Everything intake publishes in this run, read by an independent consumer."""
     async with Watcher(stack, RECEIVED.name, ACKNOWLEDGED.name, NOTIFY_REQUESTS.name,
