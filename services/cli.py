@@ -1,4 +1,4 @@
-"""`tanggap`: the operator's command line (serve a service, create topics, tail, export)."""
+"""`tanggap`: the operator's command line (serve, topics, keys, route, report, tail, export)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import typer
 
 from services.intake.answers_cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
+from services.router.cli import route
+from services.sla.cli import report
 
 app = typer.Typer(help="tanggap: public-complaint backbone on Kafka", no_args_is_help=True)
 topics_app = typer.Typer(help="The topic catalogue", no_args_is_help=True)
 schemas_app = typer.Typer(help="The event contract", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
-app.add_typer(agency_keys_app, name="agency-keys")
-app.command("report")(__import__("services.sla.cli", fromlist=["report"]).report)
 app.add_typer(intake_app, name="intake")
-app.command("route")(__import__("services.router.cli", fromlist=["route"]).route)
+app.add_typer(agency_keys_app, name="agency-keys")
+app.command("route")(route)
+app.command("report")(report)
 
 
 class ServiceName(StrEnum):
@@ -112,7 +114,7 @@ def inbox(port: int = 8099) -> None:
     """A local agency webhook receiver for `make run`: verifies and prints deliveries."""
     import uvicorn
 
-    from services.runtime.inbox import create_inbox
+    from services.notifier.inbox import create_inbox
 
     uvicorn.run(create_inbox(), host="127.0.0.1", port=port, log_level="warning")
 

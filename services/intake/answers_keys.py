@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+
+from services.intake.credentials import hash_secret, new_secret
 
 AGENCY_KEY_PREFIX = "tga_"  # adapters' keys start with tgk_: a key says what it is for
 
@@ -19,16 +20,6 @@ class AgencyKey:
     label: str
     created_at: datetime | None = None
     revoked_at: datetime | None = None
-
-
-def hash_agency_key(secret: str) -> str:
-    # 256 random bits per key: a fast unsalted hash cannot be reversed, and one indexed
-    # lookup finds the key. A stolen table does not reveal usable keys.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_agency_secret() -> str:
-    return AGENCY_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 def bearer_secret(authorization: str | None) -> str | None:
@@ -49,10 +40,10 @@ def _row(row: asyncpg.Record) -> AgencyKey:
 
 async def create_agency_key(pool: asyncpg.Pool, agency: str, label: str) -> tuple[AgencyKey, str]:
     """Register a new key for an agency; the secret is returned once and never stored."""
-    secret = new_agency_secret()
+    secret = new_secret(AGENCY_KEY_PREFIX)
     row = await pool.fetchrow(
         "INSERT INTO agency_keys (key_id, agency, label, key_hash) VALUES ($1, $2, $3, $4)"
-        " RETURNING *", "ak-" + secrets.token_hex(6), agency, label, hash_agency_key(secret))
+        " RETURNING *", "ak-" + secrets.token_hex(6), agency, label, hash_secret(secret))
     return _row(row), secret
 
 
@@ -60,7 +51,7 @@ async def find_agency_key(pool: asyncpg.Pool, secret: str) -> AgencyKey | None:
     """The active key with this secret, if any."""
     row = await pool.fetchrow(
         "SELECT * FROM agency_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        hash_agency_key(secret))
+        hash_secret(secret))
     return _row(row) if row else None
 
 

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 
+from services.runtime.crash import crash_process
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
 
 RecordHandler = Callable[[ConsumerRecord], Awaitable[None]]
 
-
-def crash_process(exc: BaseException) -> None:
-    """Die without committing: the unprocessed record is redelivered after restart."""
-    log.critical("unexpected error in an intake consumer, crashing before commit: %r", exc,
-                 exc_info=exc)
-    logging.shutdown()
-    os._exit(70)
 
 
 class RecordConsumer:

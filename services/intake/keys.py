@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from schemas.enums import Channel
+from services.intake.credentials import hash_secret, new_secret
 
 KEY_PREFIX = "tgk_"
 
@@ -29,16 +29,6 @@ class KeyExists(Exception):
     """The key (its hash) is already registered."""
 
 
-def hash_key(secret: str) -> str:
-    # Generated keys carry 256 random bits, so an unsalted fast hash cannot be reversed; it
-    # also lets a request find its key with one indexed lookup.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
 def _row(row: asyncpg.Record) -> AdapterKey:
     return AdapterKey(row["key_id"], row["name"], Channel(row["channel"]),
                       row["rate_per_second"], row["burst"], row["created_at"], row["revoked_at"])
@@ -47,12 +37,12 @@ def _row(row: asyncpg.Record) -> AdapterKey:
 async def create_key(pool: asyncpg.Pool, channel: Channel, name: str, rate_per_second: float,
                      burst: int, secret: str | None = None) -> tuple[AdapterKey, str]:
     """Register a key (generated unless given, e.g. one an Open311 client already holds)."""
-    secret = secret or new_secret()
+    secret = secret or new_secret(KEY_PREFIX)
     key_id = "k-" + secrets.token_hex(6)
     row = await pool.fetchrow(
         "INSERT INTO adapter_keys (key_id, name, channel, key_hash, rate_per_second, burst)"
         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_hash) DO NOTHING RETURNING *",
-        key_id, name, channel.value, hash_key(secret), rate_per_second, burst)
+        key_id, name, channel.value, hash_secret(secret), rate_per_second, burst)
     if row is None:
         raise KeyExists("this key is already registered")
     return _row(row), secret
@@ -62,7 +52,7 @@ async def find_key(pool: asyncpg.Pool, secret: str) -> AdapterKey | None:
     """The active key with this secret, if any."""
     row = await pool.fetchrow(
         "SELECT * FROM adapter_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        hash_key(secret))
+        hash_secret(secret))
     return _row(row) if row else None
 
 

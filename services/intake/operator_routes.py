@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import uuid
 from typing import Annotated
@@ -16,6 +15,7 @@ from schemas.enums import Priority
 from schemas.envelope import derived_id
 from schemas.routing import AssignComplaint
 from schemas.topics import COMMANDS
+from services.intake.credentials import hash_secret
 from services.intake.state import IntakeState, StateDep
 from services.runtime.settings import RuntimeSettings
 
@@ -34,10 +34,6 @@ class OperatorSettings(RuntimeSettings):
     operator_keys: dict[str, str] = {}
 
 
-def hash_operator_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def _operator_hashes(request: Request) -> dict[str, str]:
     """Read once, on first use: settings are never read at import."""
     hashes: dict[str, str] | None = getattr(request.app.state, "operator_key_hashes", None)
@@ -53,7 +49,7 @@ async def operator_name(request: Request,
     if not key:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "an operator key is required in the "
                             "X-Operator-Key header", headers={"WWW-Authenticate": "ApiKey"})
-    presented = hash_operator_key(key)
+    presented = hash_secret(key)
     for digest, name in _operator_hashes(request).items():
         if hmac.compare_digest(digest, presented):
             return name

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ from faust.contrib.asgi import serve_asgi
 from schemas.codec import DecodeError, decode
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
+from services.runtime.crash import crash_process
 from services.runtime.deadletter import send_to_dead_letter
 from services.runtime.producer import EventProducer, Outgoing
 from services.runtime.settings import RuntimeSettings
@@ -29,13 +29,6 @@ from services.runtime.web import ops_app
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event], Awaitable[Sequence[Outgoing]]]
-
-
-def crash_process(exc: BaseException) -> None:
-    """Die without committing: the unprocessed message is redelivered after restart."""
-    log.critical("unexpected error, crashing before commit: %r", exc, exc_info=exc)
-    logging.shutdown()
-    os._exit(70)
 
 
 class StreamService:

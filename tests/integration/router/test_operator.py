@@ -13,8 +13,8 @@ from schemas.enums import Channel
 from schemas.routing import AssignComplaint, ComplaintAssigned
 from schemas.topics import ASSIGNED, COMMANDS, RECEIVED, TRIAGE, agency_topic
 from services.intake.app import MIGRATIONS
+from services.intake.credentials import hash_secret
 from services.intake.keys import create_key
-from services.intake.operator_routes import hash_operator_key
 from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.integration.router.conftest import complaint, settle
@@ -37,7 +37,7 @@ async def intake(stack: RuntimeSettings) -> AsyncIterator[tuple[ServiceProcess, 
         await pool.close()
     port = free_port()
     env = service_env(stack.topic_prefix, TANGGAP_INTAKE_PORT=str(port),
-                      TANGGAP_OPERATOR_KEYS=json.dumps({"siti": hash_operator_key(OPERATOR_KEY)}))
+                      TANGGAP_OPERATOR_KEYS=json.dumps({"siti": hash_secret(OPERATOR_KEY)}))
     proc = ServiceProcess("intake", port, env, tag="it-router-intake")
     await proc.start()
     try:
