@@ -56,13 +56,14 @@ class Endpoints(Receiver):
     def under(self, prefix: str) -> list[Received]:
         return [r for r in self.requests if r.path.startswith(prefix)]
 
-    async def wait_matching(self, prefix: str, needle: bytes, count: int = 1,
+    async def wait_matching(self, prefix: str, needle: bytes | tuple[bytes, ...], count: int = 1,
                             timeout: float = 30.0) -> list[Received]:
-        """Wait until `count` requests under `prefix` carry `needle` in their body."""
+        """Wait until `count` requests under `prefix` carry `needle` (all of them) in their body."""
+        needles = needle if isinstance(needle, tuple) else (needle,)
         async def found() -> list[Received]:
             while True:
                 self._changed.clear()  # before looking, so an arrival in between is not lost
-                matching = [r for r in self.under(prefix) if needle in r.body]
+                matching = [r for r in self.under(prefix) if all(n in r.body for n in needles)]
                 if len(matching) >= count:
                     return matching
                 await self._changed.wait()

