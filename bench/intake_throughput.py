@@ -30,8 +30,8 @@ from aiokafka.errors import KafkaError  # noqa: E402
 
 from schemas.enums import Channel  # noqa: E402
 from schemas.topics import LIFECYCLE  # noqa: E402
+from services.intake.access.adapter_keys import create_key  # noqa: E402
 from services.intake.app import MIGRATIONS  # noqa: E402
-from services.intake.keys import create_key  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.database import connect, migrate  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402

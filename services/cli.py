@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import typer
 
-from services.intake.answers_cli import app as agency_keys_app
+from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
 from services.router.cli import route
 from services.sla.cli import report

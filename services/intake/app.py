@@ -15,15 +15,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from schemas.topics import SUBMISSIONS
-from services.intake import lifecycle, outbox, submissions
-from services.intake.answers import router as answers_router
-from services.intake.channel_routes import router as channel_router
+from services.intake.answers.routes import router as answers_router
+from services.intake.cases import outbox, submissions
+from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.consumer import RecordConsumer
-from services.intake.open311 import ServiceCatalogue
-from services.intake.open311_routes import router as open311_router
-from services.intake.routes import router
+from services.intake.http.channels import router as channel_router
+from services.intake.http.complaints import router
+from services.intake.http.open311 import router as open311_router
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
+from services.intake.status import lifecycle
 from services.runtime.database import connect, migrate
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
@@ -99,6 +100,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(channel_router)
     app.include_router(open311_router)
     app.include_router(answers_router)
-    app.include_router(__import__("services.intake.operator_routes", fromlist=["router"]).router)
+    app.include_router(__import__("services.intake.http.operator", fromlist=["router"]).router)
     app.include_router(ops_router("intake"))
     return app

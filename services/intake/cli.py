@@ -14,7 +14,7 @@ from schemas.enums import Channel
 if TYPE_CHECKING:
     import asyncpg
 
-    from services.intake.keys import AdapterKey
+    from services.intake.access.adapter_keys import AdapterKey
     from services.intake.settings import IntakeSettings
 
 app = typer.Typer(help="Intake administration", no_args_is_help=True)
@@ -53,7 +53,7 @@ def create(
                              " (never from argv, which other users can see)")] = False,
 ) -> None:
     """Create a key; prints the key once on stdout (only its hash is stored)."""
-    from services.intake.keys import KeyExists, create_key
+    from services.intake.access.adapter_keys import KeyExists, create_key
 
     key = os.environ.get(IMPORT_ENV) if import_key else None
     if import_key and not key:
@@ -78,7 +78,7 @@ def create(
 @keys_app.command("revoke")
 def revoke(key_id: str) -> None:
     """Revoke a key by its id (k-...); requests with it get 401 from then on."""
-    from services.intake.keys import revoke_key
+    from services.intake.access.adapter_keys import revoke_key
 
     if not _with_pool(lambda pool, _settings: revoke_key(pool, key_id)):
         typer.echo(f"no active key {key_id}", err=True)
@@ -89,7 +89,7 @@ def revoke(key_id: str) -> None:
 @keys_app.command("list")
 def list_() -> None:
     """Every key: id, channel, holder, limits, created, revoked."""
-    from services.intake.keys import list_keys
+    from services.intake.access.adapter_keys import list_keys
 
     for k in _with_pool(lambda pool, _settings: list_keys(pool)):
         revoked = k.revoked_at.isoformat() if k.revoked_at else "-"

@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.runtime.settings import RuntimeSettings
 
-OPEN311_SERVICES = Path(__file__).parent / "open311_services.json"
+OPEN311_SERVICES = Path(__file__).parent / "channels" / "open311_services.json"
 
 
 class IntakeSettings(RuntimeSettings):

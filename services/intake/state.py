@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 from fastapi import Depends, Request
 
-from services.intake.open311 import ServiceCatalogue
-from services.intake.ratelimit import RateLimiter
+from services.intake.access.ratelimit import RateLimiter
+from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.settings import IntakeSettings
 from services.runtime.producer import EventProducer
 

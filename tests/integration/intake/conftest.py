@@ -12,8 +12,8 @@ from aiohttp import web
 
 from schemas.enums import Channel
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED, SUBMISSIONS
+from services.intake.access.adapter_keys import KeyExists, create_key, find_key
 from services.intake.app import MIGRATIONS
-from services.intake.keys import KeyExists, create_key, find_key
 from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher

@@ -13,8 +13,8 @@ import pytest
 from schemas.envelope import utcnow
 from schemas.intake import ComplaintSubmission
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED
-from services.intake.accept import new_case
-from services.intake.cases import Case, open_case_retrying
+from services.intake.cases.accept import new_case
+from services.intake.cases.registry import Case, open_case_retrying
 from tests.integration.intake.conftest import EnvFor
 from tests.integration.intake.topic_end import caught_up
 from tests.support.kafka import Watcher

@@ -12,7 +12,7 @@ from schemas.enums import Channel
 from schemas.intake import ComplaintAcknowledged, ComplaintReceived
 from schemas.notifications import NotificationRequested
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED
-from services.intake.keys import create_key
+from services.intake.access.adapter_keys import create_key
 from tests.support.kafka import Watcher
 from tests.support.processes import ServiceProcess
 

@@ -12,9 +12,9 @@ import pytest
 from schemas.enums import Channel
 from schemas.routing import AssignComplaint, ComplaintAssigned
 from schemas.topics import ASSIGNED, COMMANDS, RECEIVED, TRIAGE, agency_topic
+from services.intake.access.adapter_keys import create_key
+from services.intake.access.credentials import hash_secret
 from services.intake.app import MIGRATIONS
-from services.intake.credentials import hash_secret
-from services.intake.keys import create_key
 from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.integration.router.conftest import complaint, settle

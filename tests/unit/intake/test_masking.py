@@ -1,6 +1,6 @@
 """Personal data never leaves intake in complaint text."""
 
-from services.intake.masking import EMAIL, NAME, NIK, PHONE, mask_text, normalized_phone
+from services.intake.cases.masking import EMAIL, NAME, NIK, PHONE, mask_text, normalized_phone
 
 
 def test_indonesian_phone_formats_are_masked() -> None:

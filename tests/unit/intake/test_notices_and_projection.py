@@ -12,10 +12,10 @@ from schemas.notifications import NotificationRequested
 from schemas.responses import AgencyResponded
 from schemas.routing import ComplaintAssigned, ComplaintExternal, ComplaintSuppressed
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS
-from services.intake import projection
-from services.intake.citizen_notices import acknowledgement, answer_notice, contact_for
-from services.intake.reporters import identify
-from services.intake.submissions import Refused, parse_submission
+from services.intake.cases.reporters import identify
+from services.intake.cases.submissions import Refused, parse_submission
+from services.intake.status import projection
+from services.intake.status.notices import acknowledgement, answer_notice, contact_for
 
 
 def _identity(channel: Channel, **reporter: str):  # noqa: ANN202

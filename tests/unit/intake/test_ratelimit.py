@@ -1,6 +1,6 @@
 """Token buckets per adapter key."""
 
-from services.intake.ratelimit import RateLimiter, retry_after_header
+from services.intake.access.ratelimit import RateLimiter, retry_after_header
 
 
 def test_burst_then_waits_for_the_rate() -> None:

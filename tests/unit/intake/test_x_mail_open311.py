@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas.enums import Channel
-from services.intake import open311
-from services.intake.channels import mail, x
+from services.intake.channels import mail, open311, x
 from tests.unit.intake.samples import CHANNELS, OWN_MAIL, OWN_X, payload, raw
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)

@@ -13,7 +13,7 @@ from schemas.enums import Flag, NotificationChannel, ResponseKind
 from schemas.notifications import NotificationRequested
 from schemas.routing import ComplaintAssigned
 from schemas.sla import SlaBreached, SlaEscalated, SlaMet, SlaWarning
-from services.intake.answers import Answer, Holding, answer_events, refusal
+from services.intake.answers.routes import Answer, Holding, answer_events, refusal
 from services.notifier import plan
 from services.notifier.addresses import networks
 from services.notifier.addresses import refusal as address_refusal

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 
 from schemas.enums import Channel
 from schemas.envelope import utcnow
-from services.intake import open311
-from services.intake.accept import accept
-from services.intake.auth import authenticate
-from services.intake.keys import AdapterKey
-from services.intake.routes import TICKET
+from services.intake.access.adapter_keys import AdapterKey
+from services.intake.access.auth import authenticate
+from services.intake.cases.accept import accept
+from services.intake.channels import open311
+from services.intake.http.complaints import TICKET
 from services.intake.state import IntakeState, StateDep
-from services.intake.status_store import list_views
+from services.intake.status.store import list_views
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 DEFAULT_WINDOW = timedelta(days=90)

@@ -9,11 +9,11 @@ from pydantic import BaseModel
 
 from schemas.envelope import utcnow
 from schemas.intake import ComplaintSubmission
-from services.intake.accept import accept
-from services.intake.auth import ADAPTER_ERRORS, AdapterKeyDep, require_channel
-from services.intake.cases import Case
+from services.intake.access.auth import ADAPTER_ERRORS, AdapterKeyDep, require_channel
+from services.intake.cases.accept import accept
+from services.intake.cases.registry import Case
 from services.intake.state import StateDep
-from services.intake.status_store import case_view
+from services.intake.status.store import case_view
 
 router = APIRouter(prefix="/v1", tags=["complaints"])
 TICKET = r"^[A-Za-z0-9-]+$"

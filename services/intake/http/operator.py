@@ -15,7 +15,7 @@ from schemas.enums import Priority
 from schemas.envelope import derived_id
 from schemas.routing import AssignComplaint
 from schemas.topics import COMMANDS
-from services.intake.credentials import hash_secret
+from services.intake.access.credentials import hash_secret
 from services.intake.state import IntakeState, StateDep
 from services.runtime.settings import RuntimeSettings
 

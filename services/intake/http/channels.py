@@ -13,8 +13,8 @@ from pydantic import BaseModel, SecretStr
 
 from schemas.enums import Channel
 from schemas.envelope import utcnow
-from services.intake.accept import accept
-from services.intake.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
+from services.intake.access.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
+from services.intake.cases.accept import accept
 from services.intake.channels import body_schemas, facebook, instagram, mail, whatsapp, x
 from services.intake.channels.body_schemas import json_body
 from services.intake.channels.inbound import Inbound
@@ -26,8 +26,8 @@ from services.intake.channels.signatures import (
     x_digest,
     x_signature_valid,
 )
+from services.intake.http.complaints import Accepted
 from services.intake.metrics import CHANNEL_ITEMS
-from services.intake.routes import Accepted
 from services.intake.state import IntakeState, StateDep
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """The case registry: one case per (channel, message id), its events stored in the outbox.
 
 The case row, its reporter, its status seed and every event it will publish are written in
-one transaction; the events are sent afterwards (services/intake/outbox.py). A crash in
+one transaction; the events are sent afterwards (services/intake/cases/outbox.py). A crash in
 between leaves unpublished outbox rows, sent again with the same event ids on the next
 delivery of the message, by the background sweep, or at start-up.
 """
@@ -18,10 +18,11 @@ import orjson
 from schemas.enums import NotificationChannel
 from schemas.intake import ComplaintReceived
 from schemas.topics import RECEIVED
-from services.intake import outbox, reporters, status_store
-from services.intake.citizen_notices import Contact
-from services.intake.reporters import Identity
-from services.intake.tickets import next_ticket
+from services.intake.cases import outbox, reporters
+from services.intake.cases.reporters import Identity
+from services.intake.cases.tickets import next_ticket
+from services.intake.status import store as status_store
+from services.intake.status.notices import Contact
 from services.runtime.producer import Outgoing
 
 

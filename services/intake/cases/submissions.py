@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from schemas.envelope import utcnow
 from schemas.intake import ComplaintSubmission
 from schemas.topics import SUBMISSIONS
-from services.intake.accept import accept
+from services.intake.cases.accept import accept
 from services.intake.channels.inbound import first_error
 from services.intake.consumer import RecordHandler
 from services.intake.state import IntakeState

@@ -21,7 +21,7 @@ from schemas.enums import ResponseKind
 from schemas.envelope import derived_id, utcnow
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.topics import RESPONSES
-from services.intake.answers_keys import AgencyKey, bearer_secret, find_agency_key
+from services.intake.answers.keys import AgencyKey, bearer_secret, find_agency_key
 from services.intake.state import IntakeState
 from services.runtime.producer import Outgoing
 

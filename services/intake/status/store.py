@@ -9,7 +9,7 @@ import asyncpg
 
 from schemas.envelope import Event
 from schemas.intake import ComplaintReceived
-from services.intake.projection import CLOSED, RECEIVED, Change
+from services.intake.status.projection import CLOSED, RECEIVED, Change
 
 _SEED = """
 WITH line AS (INSERT INTO case_updates (event_id, complaint_id, occurred_at, kind)

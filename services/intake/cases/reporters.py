@@ -9,7 +9,7 @@ import asyncpg
 
 from schemas.enums import Channel
 from schemas.intake import ComplaintSubmission
-from services.intake.masking import normalized_phone
+from services.intake.cases.masking import normalized_phone
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from schemas.enums import Channel
 from schemas.intake import ComplaintSubmission
 from services.intake.channels.inbound import first_error
-from services.intake.projection import open311_status
+from services.intake.status.projection import open311_status
 
 MAX_DESCRIPTION = 4000
 

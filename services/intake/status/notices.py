@@ -15,7 +15,7 @@ from schemas.notifications import NotificationRequested
 from schemas.responses import AgencyResponded
 from schemas.routing import ComplaintExternal
 from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS
-from services.intake.reporters import Identity
+from services.intake.cases.reporters import Identity
 from services.runtime.producer import Outgoing
 
 SOCIAL = {Channel.INSTAGRAM, Channel.FACEBOOK, Channel.X, Channel.TIKTOK}

@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from schemas.enums import Channel
-from services.intake.credentials import hash_secret, new_secret
+from services.intake.access.credentials import hash_secret, new_secret
 
 KEY_PREFIX = "tgk_"
 

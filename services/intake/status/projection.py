@@ -1,6 +1,6 @@
 """What each lifecycle event means for the citizen's view of a case: status, agency, history.
 
-Pure decisions over events; services/intake/status_store.py applies them to PostgreSQL.
+Pure decisions over events; services/intake/status/store.py applies them to PostgreSQL.
 """
 
 from __future__ import annotations

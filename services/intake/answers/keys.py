@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from services.intake.credentials import hash_secret, new_secret
+from services.intake.access.credentials import hash_secret, new_secret
 
 AGENCY_KEY_PREFIX = "tga_"  # adapters' keys start with tgk_: a key says what it is for
 

@@ -6,14 +6,14 @@ import logging
 from datetime import datetime
 
 from schemas.intake import Attachment, ComplaintReceived, ComplaintSubmission, GeoPoint
-from services.intake import outbox
-from services.intake.cases import Case, CasePlan, NewCase, open_case_retrying
-from services.intake.citizen_notices import acknowledgement, contact_for
-from services.intake.masking import mask_text
+from services.intake.cases import outbox
+from services.intake.cases.masking import mask_text
+from services.intake.cases.registry import Case, CasePlan, NewCase, open_case_retrying
+from services.intake.cases.reporters import identify
+from services.intake.cases.tickets import ticket_year
 from services.intake.metrics import COMPLAINTS
-from services.intake.reporters import identify
 from services.intake.state import IntakeState
-from services.intake.tickets import ticket_year
+from services.intake.status.notices import acknowledgement, contact_for
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 10_000

@@ -10,12 +10,12 @@ from typing import TypeVar
 import asyncpg
 import typer
 
-from services.intake.answers_keys import create_agency_key, list_agency_keys, revoke_agency_key
+from services.intake.answers.keys import create_agency_key, list_agency_keys, revoke_agency_key
 from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 
 app = typer.Typer(help="Agencies' API keys for answering their cases", no_args_is_help=True)
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 T = TypeVar("T")
 
 

@@ -9,8 +9,8 @@ from fastapi import Depends, HTTPException, Security, status
 from fastapi.security import APIKeyHeader
 
 from schemas.enums import Channel
-from services.intake.keys import AdapterKey, find_key
-from services.intake.ratelimit import retry_after_header
+from services.intake.access.adapter_keys import AdapterKey, find_key
+from services.intake.access.ratelimit import retry_after_header
 from services.intake.state import IntakeState, StateDep
 
 API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,

@@ -23,12 +23,13 @@ from schemas.topics import (
     TRIAGE,
     TopicSpec,
 )
-from services.intake import outbox, status_store
-from services.intake.cases import contact_of
-from services.intake.citizen_notices import answer_notice, notifies
+from services.intake.cases import outbox
+from services.intake.cases.registry import contact_of
 from services.intake.consumer import RecordHandler
-from services.intake.projection import change_for
 from services.intake.state import IntakeState
+from services.intake.status import store as status_store
+from services.intake.status.notices import answer_notice, notifies
+from services.intake.status.projection import change_for
 from services.runtime.deadletter import send_to_dead_letter
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Who may call intake: adapter, agency and operator keys (stored hashed), and rate limits."""

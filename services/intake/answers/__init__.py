@@ -1,0 +1,1 @@
+"""Agencies' answers to the cases they hold, and the keys they answer with."""

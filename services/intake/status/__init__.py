@@ -1,0 +1,1 @@
+"""The citizen's view: the status projection kept from the lifecycle topics, and citizen notices."""
