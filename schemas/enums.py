@@ -60,3 +60,7 @@ class NotificationChannel(StrEnum):
     WEBHOOK = "webhook"
     EMAIL = "email"
     WHATSAPP = "whatsapp"
+    INSTAGRAM = "instagram"  # a reply under the citizen's comment (Graph API)
+    FACEBOOK = "facebook"  # a reply under the citizen's comment or visitor post (Graph API)
+    X = "x"  # a reply post (X API v2)
+    TIKTOK = "tiktok"  # a comment reply (TikTok API for Business)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -23,6 +23,11 @@ class Message:
     document: bytes = b""  # webhooks: the JSON document that is sent and signed
     trusted_address: bool = False  # set by the operator: exempt from the address policy
     reply_to: str | None = None  # the citizen's message this answers (wamid, Message-ID)
+    template: str = ""  # our template name: WhatsApp maps it to an approved template
+    context: dict[str, str | int | float | bool | None] = field(default_factory=dict)
+    # The citizen's other contact (channel, address) for when a reply where they spoke cannot
+    # land: a deleted comment, a private account, a closed conversation.
+    fallback: tuple[NotificationChannel, str] | None = None
 
 
 class TemporaryFailure(Exception):
@@ -35,6 +40,11 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Retrying cannot help (refused address, 4xx, unknown recipient)."""
+
+
+class ReplyImpossible(PermanentFailure):
+    """This channel cannot reach the citizen any more (deleted comment, private account,
+    expired token): another contact of theirs, or the center's operators, must be used."""
 
 
 class Channel(ABC):

@@ -44,6 +44,17 @@ from services.runtime.producer import EventProducer
 log = logging.getLogger(__name__)
 
 
+def fallback_of(context: Mapping[str, object]) -> tuple[NotificationChannel, str] | None:
+    """The citizen's other way to be reached, as intake put it in the notice."""
+    channel, address = context.get("fallback_channel"), context.get("fallback_recipient")
+    if not channel or not address:
+        return None
+    try:
+        return NotificationChannel(str(channel)), str(address)
+    except ValueError:
+        return None
+
+
 @dataclass
 class Deliverer:
     pool: asyncpg.Pool
@@ -127,7 +138,8 @@ class Deliverer:
                        subject=rendered.subject, body=rendered.body, event_type=cause.type,
                        document=document, trusted_address=dest.trusted,
                        reply_to=str(context.get("reply_to") or context.get("in_reply_to") or "")
-                       or None)
+                       or None, template=request.template, context=context,
+                       fallback=fallback_of(context))
 
     def _retrying(self, request: NotificationRequested, label: str, attempt: int,
                   exc: BaseException) -> None:

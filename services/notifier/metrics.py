@@ -14,3 +14,9 @@ DEAD_LETTERS = Counter("notifier_dead_letters_total", "Undeliverable notificatio
                        ["channel"])
 RESENDS = Counter("notifier_resends_after_interruption_total",
                   "Deliveries restarted after a crash mid-send (receiver dedupes)", ["channel"])
+REPLY_FALLBACKS = Counter(
+    "notifier_reply_fallbacks_total",
+    "Replies that could not land where the citizen spoke and went another way", ["channel", "to"])
+WHATSAPP_TEMPLATES = Counter(
+    "notifier_whatsapp_template_messages_total",
+    "WhatsApp notices sent as an approved template (outside the 24-hour window)", ["template"])

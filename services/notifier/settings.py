@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import BaseModel, SecretStr, field_validator
 
 from services.runtime.settings import RuntimeSettings
+
+
+class WhatsAppTemplate(BaseModel):
+    """An approved WhatsApp template standing in for one of ours outside the 24-hour window.
+
+    `parameters` fill the template body's {{1}}, {{2}}, ... in order: a context key of the
+    notice (ticket, agency_name, message, ...) or `body`, our whole rendered Indonesian text.
+    """
+
+    name: str
+    language: str = "id"
+    parameters: list[str] = ["body"]
 
 
 class NotifierSettings(RuntimeSettings):
@@ -34,6 +46,21 @@ class NotifierSettings(RuntimeSettings):
     notifier_whatsapp_api_version: str = "v21.0"
     notifier_whatsapp_phone_number_id: str | None = None
     notifier_whatsapp_token: SecretStr | None = None
+    # Our template name -> the approved template that replaces it outside the 24-hour window,
+    # e.g. TANGGAP_NOTIFIER_WHATSAPP_TEMPLATES='{"citizen_answer": {"name": "tanggapan_aduan",
+    # "parameters": ["ticket", "agency_name", "message"]}}'.
+    notifier_whatsapp_templates: dict[str, WhatsAppTemplate] = {}
+
+    # Replies where the citizen spoke: each channel is off while its token is unset.
+    notifier_graph_api_url: str = "https://graph.facebook.com"
+    notifier_graph_api_version: str = "v21.0"
+    notifier_instagram_token: SecretStr | None = None  # the professional account's token
+    notifier_facebook_page_token: SecretStr | None = None
+    notifier_x_api_url: str = "https://api.x.com"
+    notifier_x_token: SecretStr | None = None  # OAuth 2.0 user-context token of our account
+    notifier_tiktok_api_url: str = "https://business-api.tiktok.com"
+    notifier_tiktok_business_id: str | None = None
+    notifier_tiktok_token: SecretStr | None = None
 
     # Retries: exponential backoff with full jitter, Retry-After honoured up to a ceiling.
     notifier_max_attempts: int = 5

@@ -33,25 +33,40 @@ class Contact:
 
 def contact_for(origin: Channel, identity: Identity | None, message_id: str,
                 center: str) -> Contact:
-    """Answer on the channel the complaint came from when possible, else any known address.
+    """Answer on the channel the complaint came from, with the citizen's other way as fallback.
 
-    A citizen known only by a social-media account cannot be messaged by the notifier: the
-    center's operators get the notice and reply on that platform themselves.
+    A social-media citizen gets a public reply under their own comment or post; if it cannot
+    land (deleted, private, replies closed), the notifier uses their phone or e-mail when
+    known, else the center's operators, who pass it on by hand.
     """
     if identity is None:
         return Contact()
     named: Context = {"name": identity.name}
-    if identity.email and (origin is Channel.EMAIL or not identity.phone):
-        reply: Context = {"in_reply_to": message_id} if origin is Channel.EMAIL else {}
-        return Contact(NotificationChannel.EMAIL, identity.email, named | reply)
-    if identity.phone:
-        reply = {"reply_to": message_id} if origin is Channel.WHATSAPP else {}
-        return Contact(NotificationChannel.WHATSAPP, identity.phone, named | reply)
-    if identity.handle and origin in SOCIAL:
-        return Contact(NotificationChannel.WEBHOOK, center,
-                       named | {"reply_on": origin.value, "handle": identity.handle,
-                                "reply_to": message_id})
+    email = Contact(NotificationChannel.EMAIL, identity.email, named) if identity.email else None
+    phone = (Contact(NotificationChannel.WHATSAPP, identity.phone, named)
+             if identity.phone else None)
+    if origin is Channel.EMAIL and email:
+        return _with_fallback(email, {"in_reply_to": message_id}, phone, center)
+    if origin is Channel.WHATSAPP and phone:
+        return _with_fallback(phone, {"reply_to": message_id}, email, center)
+    if origin in SOCIAL and message_id:
+        social = Contact(NotificationChannel(origin.value), message_id,
+                         named | {"handle": identity.handle})
+        return _with_fallback(social, {"reply_to": message_id}, phone or email, center)
+    if email and not phone:
+        return email
+    if phone:
+        return _with_fallback(phone, {}, email, center)
     return Contact()
+
+
+def _with_fallback(contact: Contact, reply: Context, other: Contact | None,
+                   center: str) -> Contact:
+    fallback = (other.channel, other.recipient) if other else (NotificationChannel.WEBHOOK,
+                                                                 center)
+    return Contact(contact.channel, contact.recipient,
+                   contact.context | reply | {"fallback_channel": str(fallback[0]),
+                                              "fallback_recipient": fallback[1]})
 
 
 def acknowledgement(received: ComplaintReceived, contact: Contact) -> list[Outgoing]:

@@ -43,11 +43,28 @@ def test_email_citizen_gets_email_even_with_a_phone() -> None:
                                                     "rina@surel.example")
 
 
-def test_social_only_citizen_goes_to_the_centers_operators() -> None:
+def test_social_citizen_is_answered_under_their_comment_with_the_operators_as_fallback() -> None:
     contact = contact_for(Channel.INSTAGRAM, _identity(Channel.INSTAGRAM, handle="@warga"),
                           "1810", "diskominfo")
-    assert (contact.channel, contact.recipient) == (NotificationChannel.WEBHOOK, "diskominfo")
-    assert contact.context["reply_on"] == "instagram" and contact.context["handle"] == "@warga"
+    assert (contact.channel, contact.recipient) == (NotificationChannel.INSTAGRAM, "1810")
+    assert contact.context["handle"] == "@warga" and contact.context["reply_to"] == "1810"
+    assert (contact.context["fallback_channel"], contact.context["fallback_recipient"]) == (
+        "webhook", "diskominfo")
+
+
+def test_social_citizen_with_a_phone_falls_back_to_whatsapp() -> None:
+    identity = _identity(Channel.X, handle="@warga", phone="081234567890")
+    contact = contact_for(Channel.X, identity, "1790000000000000001", "diskominfo")
+    assert contact.channel is NotificationChannel.X
+    assert (contact.context["fallback_channel"], contact.context["fallback_recipient"]) == (
+        "whatsapp", "+6281234567890")
+
+
+def test_whatsapp_citizen_with_an_email_falls_back_to_it() -> None:
+    identity = _identity(Channel.WHATSAPP, phone="081234567890", email="rina@surel.example")
+    contact = contact_for(Channel.WHATSAPP, identity, "wamid.9", "diskominfo")
+    assert contact.channel is NotificationChannel.WHATSAPP
+    assert contact.context["fallback_channel"] == "email"
 
 
 def test_no_contact_acknowledges_without_a_notice() -> None:
