@@ -134,16 +134,18 @@ async def test_whatsapp_reaction_opens_no_case(intake: ServiceProcess) -> None:
     assert answer.json() == {"accepted": [], "ignored": 1, "rejected": []}
 
 
-async def test_instagram_comment_is_acknowledged_through_the_centers_operators(
+async def test_instagram_comment_is_acknowledged_under_the_comment_itself(
         intake: ServiceProcess, watch: Watcher) -> None:
     received = await received_for(watch, await deliver_sample(intake, "instagram",
                                                               "instagram/comment"))
     assert received.channel == "instagram" and received.channel_message_id == "18109384756201937"
     assert received.text.startswith("Min, tolong sampaikan ke Dinas Kesehatan")
     notice = await notice_for(watch, received.complaint_id)
-    assert (notice.channel, notice.recipient) == ("webhook", "diskominfo")
-    assert notice.context["reply_on"] == "instagram"
+    assert (notice.channel, notice.recipient) == ("instagram", "18109384756201937")
     assert notice.context["handle"] == "@warga_sukamaju_hilir"
+    # If the reply cannot land (deleted comment, no token), the operators are told instead.
+    assert (notice.context["fallback_channel"], notice.context["fallback_recipient"]) == (
+        "webhook", "diskominfo")
 
 
 async def test_instagram_mention_is_completed_from_the_graph_api(
