@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from schemas import intake, notifications, responses, routing, sla
+from schemas import intake, notifications, responses, routing, sla, verdicts
 from schemas.envelope import Event
 
-_MODULES = (intake, routing, responses, sla, notifications)
+_MODULES = (intake, routing, responses, sla, notifications, verdicts)
 
 
 def _collect() -> dict[str, type[Event]]:

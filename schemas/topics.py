@@ -32,6 +32,7 @@ from schemas.sla import (
     SlaStopped,
     SlaWarning,
 )
+from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 
 FOREVER = -1
 DAY_MS = 24 * 3600 * 1000
@@ -79,8 +80,9 @@ EXTERNAL = _t("complaints.external", (ComplaintExternal,), "outside regency auth
 REDIRECTED = _t("complaints.redirected", (ComplaintRedirected,), "an agency said not ours")
 LINKED = _t("complaints.linked", (ComplaintLinked,), "near-duplicate linked to a parent case")
 COMMANDS = _t("complaints.commands", (AssignComplaint,), "operators' routing commands")
-RESPONSES = _t("complaints.responses", (AgencyResponded, ComplaintResolved),
-               "agencies' answers to their cases")
+RESPONSES = _t("complaints.responses", (AgencyResponded, ComplaintResolved, CitizenVerdict,
+                                        ComplaintReopened, ComplaintClosed),
+               "agencies' answers to their cases, and the citizens' verdicts on them")
 SLA = _t("sla.clocks", (SlaStarted, SlaWarning, SlaBreached, SlaEscalated, SlaMet, SlaStopped,
                         SlaPaused, SlaResumed), "every SLA clock's life")
 NOTIFY_REQUESTS = _t("notifications.requests", (NotificationRequested,),

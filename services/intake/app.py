@@ -14,6 +14,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from schemas.envelope import utcnow
 from schemas.topics import SUBMISSIONS
 from services.intake.answers.routes import router as answers_router
 from services.intake.cases import outbox, submissions
@@ -22,9 +23,10 @@ from services.intake.consumer import RecordConsumer
 from services.intake.http.channels import router as channel_router
 from services.intake.http.complaints import router
 from services.intake.http.open311 import router as open311_router
+from services.intake.http.verdicts import router as verdicts_router
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
-from services.intake.status import lifecycle
+from services.intake.status import lifecycle, verdict_store
 from services.runtime.database import connect, migrate
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
@@ -43,6 +45,17 @@ async def sweep_outbox(state: IntakeState) -> None:
         except (KafkaError, OSError, asyncpg.PostgresError) as exc:
             log.warning("outbox sweep failed, next in %ss: %s",
                         state.settings.outbox_sweep_seconds, exc)
+
+
+async def sweep_verdicts(state: IntakeState) -> None:
+    """Close the resolved cases whose citizens did not answer within the window."""
+    while True:
+        await asyncio.sleep(state.settings.intake_verdict_sweep_seconds)
+        try:
+            await verdict_store.close_unanswered(state, utcnow())
+        except (KafkaError, OSError, asyncpg.PostgresError) as exc:
+            log.warning("verdict sweep failed, next in %ss: %s",
+                        state.settings.intake_verdict_sweep_seconds, exc)
 
 
 def consumers(state: IntakeState) -> list[RecordConsumer]:
@@ -89,6 +102,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                     stack.push_async_callback(consumer.stop)
             sweeper = asyncio.create_task(sweep_outbox(state), name="outbox-sweep")
             stack.callback(sweeper.cancel)
+            closer = asyncio.create_task(sweep_verdicts(state), name="verdict-sweep")
+            stack.callback(closer.cancel)
             yield
 
     app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan,
@@ -100,6 +115,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(channel_router)
     app.include_router(open311_router)
     app.include_router(answers_router)
+    app.include_router(verdicts_router)
     app.include_router(__import__("services.intake.http.operator", fromlist=["router"]).router)
     app.include_router(ops_router("intake"))
     return app

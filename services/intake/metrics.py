@@ -6,3 +6,6 @@ COMPLAINTS = Counter("intake_complaints_total", "Complaints accepted", ["channel
 # Webhook items that opened no case: ignored (statuses, reactions, own posts) or refused.
 CHANNEL_ITEMS = Counter("intake_channel_items_total", "Channel items that opened no case",
                         ["channel", "outcome"])
+# The citizen's verdict on resolutions: via reply, status_page or window (no answer in time).
+VERDICTS = Counter("intake_verdicts_total", "Citizens' verdicts on resolutions",
+                   ["via", "outcome"])  # outcome: solved, not_solved, no_reply

@@ -28,6 +28,11 @@ class IntakeSettings(RuntimeSettings):
     outbox_sweep_seconds: float = 15.0
     # The raw submissions topic and the lifecycle projection; off only for tools and benches.
     intake_consumers: bool = True
+    # After a resolution the citizen is asked whether it solved their complaint; silence for
+    # this long closes the case, "not solved" within it re-opens the case with the agency.
+    intake_verdict_window_hours: float = 7 * 24
+    intake_verdict_sweep_seconds: float = 60.0
+    intake_verdict_secret: SecretStr | None = None  # signs status-page codes; made if unset
 
     # Meta (WhatsApp Cloud API, Instagram and Page webhooks): the app secret signs every POST,
     # the verify token answers the GET handshake; the access token reads mentions back.

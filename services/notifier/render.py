@@ -22,6 +22,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "citizen_ack": ("ticket",),
     "citizen_answer": ("ticket", "message"),
     "citizen_external": ("ticket",),
+    "citizen_verdict": ("ticket",),
+    "agency_reopened": ("ticket", "agency_name", "round"),
 }
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")

@@ -20,6 +20,7 @@ from schemas.enums import SlaTarget
 from schemas.envelope import Event
 from schemas.routing import ComplaintRedirected
 from schemas.sla import SlaBreached, SlaEscalated, SlaMet, SlaStarted, SlaStopped
+from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 from services.sla.case_state import CaseState
 from services.sla.policy import Policy
 from services.sla.stages import fire_due
@@ -70,7 +71,23 @@ class AgencyPeriod:
     handed_over: int = 0  # clocks stopped by a redirection before the agency answered
     pending: int = 0  # still running at report time, deadline not yet reached
     seconds: list[float] = field(default_factory=list)  # counted time to first response
+    # The citizens' verdicts on the agency's resolutions (answer quality, not only speed).
+    judged: int = 0  # resolutions the citizen confirmed, rejected, or let close in silence
+    confirmed: int = 0
+    reopened: int = 0
+    ratings: list[int] = field(default_factory=list)
+    reopened_again: set[str] = field(default_factory=set)  # cases re-opened more than once
     rank: int = 0
+
+    def quality(self) -> dict[str, object]:
+        judged = self.judged or None
+        mid = median([float(r) for r in self.ratings])
+        return {"resolutions_judged": self.judged, "confirmed_by_citizen": self.confirmed,
+                "share_confirmed": None if judged is None else round(self.confirmed / judged, 4),
+                "reopened": self.reopened,
+                "share_reopened": None if judged is None else round(self.reopened / judged, 4),
+                "median_rating": mid,
+                "cases_reopened_more_than_once": len(self.reopened_again)}
 
     def share(self) -> float | None:
         """Answered within target, of the decided cases (neither handed over nor pending)."""
@@ -92,7 +109,7 @@ class AgencyPeriod:
                 "breaches": self.breaches, "escalations": self.escalations,
                 "resolution_breaches": self.resolution_breaches,
                 "redirections_received": self.redirections_received,
-                "redirections_sent": self.redirections_sent}
+                "redirections_sent": self.redirections_sent, **self.quality()}
 
 
 def median(values: list[float]) -> float | None:
@@ -146,7 +163,25 @@ def aggregate(sim: Simulation, inputs: list[Event], zone: ZoneInfo, period: Peri
                 r.redirections_sent += 1
             if e.to_agency and (r := row(e.occurred_at, e.to_agency)) is not None:
                 r.redirections_received += 1
+        elif isinstance(e, CitizenVerdict | ComplaintReopened | ComplaintClosed):
+            if (r := row(e.occurred_at, e.agency)) is not None:
+                count_verdict(r, e)
     return rank(list(rows.values()))
+
+
+def count_verdict(r: AgencyPeriod, e: Event) -> None:
+    """Count what the citizen said of one of the agency's resolutions."""
+    if isinstance(e, CitizenVerdict):
+        r.judged += 1
+        r.confirmed += e.solved
+        if e.rating is not None:
+            r.ratings.append(e.rating)
+    elif isinstance(e, ComplaintClosed) and e.reason == "no_reply":
+        r.judged += 1
+    elif isinstance(e, ComplaintReopened):
+        r.reopened += 1
+        if e.round > 2:
+            r.reopened_again.add(e.complaint_id)
 
 
 def count_outcome(r: AgencyPeriod, e: Event) -> None:

@@ -22,7 +22,9 @@ COLUMNS = ("period", "rank", "agency", "assigned", "handed_over", "pending", "an
            "answered_within_target", "share_within_target", "median_hours_to_first_response",
            "p90_hours_to_first_response", "median_seconds_to_first_response",
            "p90_seconds_to_first_response", "breaches", "escalations", "resolution_breaches",
-           "redirections_received", "redirections_sent")
+           "redirections_received", "redirections_sent", "resolutions_judged",
+           "confirmed_by_citizen", "share_confirmed", "reopened", "share_reopened",
+           "median_rating", "cases_reopened_more_than_once")
 
 
 def evaluation_report(inputs: list[Event], policy: Policy, now: datetime, period: Period,

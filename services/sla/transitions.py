@@ -16,6 +16,7 @@ from schemas.envelope import Event
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import ComplaintAssigned, ComplaintRedirected
 from schemas.sla import SlaMet, SlaPaused, SlaResumed, SlaStarted, SlaStopped
+from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 from services.sla.case_state import CaseState, Clock, clock_id
 from services.sla.policy import Policy
 from services.sla.stages import counted, due_of, envelope, fire_due, to_datetime
@@ -151,12 +152,28 @@ def on_redirected(case: CaseState, ev: ComplaintRedirected, at: float, policy: P
     return out
 
 
+def on_reopened(case: CaseState, ev: ComplaintReopened, at: float, policy: Policy,
+                now: float) -> list[Event]:
+    """Not solved, says the citizen: the same agency's new round starts a new response clock."""
+    out = stop_all(case, at, f"re-opened by the citizen (round {ev.round})", policy, now)
+    case.closed, case.holder, case.waiting_since = False, ev.agency, None
+    case.holds[ev.agency] = case.holds.get(ev.agency, 0) + 1
+    return out + [start(case, ev.agency, SlaTarget.RESPONSE, at, ev, policy, now)]
+
+
+def unchanged(case: CaseState, ev: Event, at: float, policy: Policy, now: float) -> list[Event]:
+    return []  # the verdict itself and the final closing move no clock
+
+
 Transition = Callable[[CaseState, Event, float, Policy, float], list[Event]]
 TRANSITIONS: dict[type[Event], Transition] = {
     ComplaintAssigned: on_assigned,  # type: ignore[dict-item]
     AgencyResponded: on_responded,  # type: ignore[dict-item]
     ComplaintResolved: on_resolved,  # type: ignore[dict-item]
     ComplaintRedirected: on_redirected,  # type: ignore[dict-item]
+    ComplaintReopened: on_reopened,  # type: ignore[dict-item]
+    CitizenVerdict: unchanged,
+    ComplaintClosed: unchanged,
 }
 
 
@@ -165,7 +182,9 @@ def apply(case: CaseState, event: Event, policy: Policy, now: float) -> list[Eve
 
     Idempotent: a redelivered input (same event id) changes nothing and emits nothing.
     """
-    if not case.remember(input_key(event)) or case.closed:
+    if not case.remember(input_key(event)):
+        return []
+    if case.closed and not isinstance(event, ComplaintReopened):
         return []
     case.tenant = event.tenant
     at = event.occurred_at.timestamp()

@@ -13,6 +13,7 @@ from services.intake.cases.reporters import identify
 from services.intake.cases.tickets import ticket_year
 from services.intake.metrics import COMPLAINTS
 from services.intake.state import IntakeState
+from services.intake.status import verdict_store
 from services.intake.status.notices import acknowledgement, contact_for
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,11 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
     """Open (or find) the case and make sure its events are durably in Kafka.
 
     Returns the case and whether it already existed (a redelivery of the same message).
+    A citizen's "1"/"2" answer to our question about a resolution is recorded on that case.
     """
+    answered = await verdict_store.take_reply(state, submission, now)
+    if answered is not None:
+        return answered, True
     new = new_case(submission, state.settings.tenant, state.center, now)
     year = ticket_year(now, state.timezone)
     case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)

@@ -11,6 +11,7 @@ import logging
 from aiokafka import ConsumerRecord
 
 from schemas.codec import DecodeError, decode
+from schemas.responses import ComplaintResolved
 from schemas.topics import (
     ASSIGNED,
     EXTERNAL,
@@ -28,6 +29,7 @@ from services.intake.cases.registry import contact_of
 from services.intake.consumer import RecordHandler
 from services.intake.state import IntakeState
 from services.intake.status import store as status_store
+from services.intake.status import verdict_store
 from services.intake.status.notices import answer_notice, notifies
 from services.intake.status.projection import change_for
 from services.runtime.deadletter import send_to_dead_letter
@@ -58,8 +60,11 @@ def handler(state: IntakeState) -> RecordHandler:
             await status_store.apply(conn, event, change)
             found = await contact_of(conn, event.complaint_id) if notifies(event) else None
             notice = answer_notice(event, *found) if found else None
-            if notice is not None:
-                await outbox.store(conn, [(NOTIFY_REQUESTS.name, notice)])
+            follow_ups = [(NOTIFY_REQUESTS.name, notice)] if notice is not None else []
+            if isinstance(event, ComplaintResolved):  # ask the citizen: solved or not?
+                follow_ups += await verdict_store.on_resolved(conn, state, event)
+            if follow_ups:
+                await outbox.store(conn, follow_ups)
                 notify = True
         if notify:
             await outbox.publish_case(state.pool, state.producer, event.complaint_id)

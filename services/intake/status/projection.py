@@ -20,6 +20,7 @@ from schemas.routing import (
     ComplaintTriaged,
 )
 from schemas.sla import SlaStarted
+from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 
 # The statuses a citizen can see; Open311 calls the last three "closed".
 RECEIVED = "received"
@@ -31,7 +32,9 @@ REDIRECTED = "redirected"
 RESOLVED = "resolved"
 NOT_ANSWERED = "not_answered"  # recorded, not answered: political, spam, not a complaint
 EXTERNAL = "external"  # outside regency authority, sent on with a message
-CLOSED = {RESOLVED, NOT_ANSWERED, EXTERNAL}
+REOPENED = "reopened"  # the citizen said the resolution did not solve it: a new round
+FINISHED = "closed"  # resolution confirmed by the citizen, or no answer within the window
+CLOSED = {RESOLVED, NOT_ANSWERED, EXTERNAL, FINISHED}
 
 _BY_KIND = {
     ResponseKind.FIRST_RESPONSE: IN_PROGRESS,
@@ -76,6 +79,13 @@ def change_for(event: Event) -> Change | None:
         case ComplaintResolved():
             return Change(status=RESOLVED, agency=event.agency, history=RESOLVED,
                           message=event.summary or None)
+        case CitizenVerdict():
+            return Change(history="verdict_solved" if event.solved else "verdict_not_solved",
+                          message=event.reason or None)
+        case ComplaintReopened():
+            return Change(status=REOPENED, agency=event.agency, history=REOPENED)
+        case ComplaintClosed():
+            return Change(status=FINISHED, agency=event.agency, history=f"closed_{event.reason}")
         case SlaStarted() if event.target is SlaTarget.RESPONSE:
             return Change(due_at=event.due_at)
     return None

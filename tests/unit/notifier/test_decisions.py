@@ -159,6 +159,10 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "citizen_answer": {"ticket": "KTP-1", "message": "z " * 2000, "kind": "waiting_for_citizen",
                        "agency_name": "Dinas PUPR"},
     "citizen_external": {"ticket": "KTP-1", "agency_name": "PT PLN", "message": "m " * 2000},
+    "citizen_verdict": {"ticket": "KTP-1", "agency_name": "Dinas PUPR", "code": "a1b2c3d4",
+                        "days": 7, "public": False},
+    "agency_reopened": {"ticket": "KTP-1", "agency_name": "Dinas PUPR", "round": 2,
+                        "reason": "r " * 2000},
 }
 
 
@@ -168,6 +172,13 @@ def test_every_template_renders_short_enough_for_whatsapp(template: str) -> None
                       "Asia/Pontianak")
     assert 0 < len(rendered.body) <= MAX_BODY and rendered.subject
     assert "Pemerintah Kabupaten Ketapang" in rendered.body + rendered.subject
+
+
+def test_verdict_question_shows_the_code_only_in_a_private_message() -> None:
+    private = render("citizen_verdict", CONTEXTS["citizen_verdict"], "Pemkab").body
+    public = render("citizen_verdict", CONTEXTS["citizen_verdict"] | {"public": True},
+                    "Pemkab").body
+    assert "Balas *1*" in private and "a1b2c3d4" in private and "a1b2c3d4" not in public
 
 
 def test_deadline_is_shown_in_regency_time_in_indonesian() -> None:
