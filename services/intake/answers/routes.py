@@ -27,7 +27,7 @@ from services.runtime.producer import Outgoing
 
 router = APIRouter(prefix="/v1", tags=["agency answers"])
 # Statuses in which the holding agency may answer; a case in transit or closed may not be.
-ANSWERABLE = {"assigned", "in_progress", "waiting_for_citizen", "triage"}
+ANSWERABLE = {"assigned", "in_progress", "waiting_for_citizen", "triage", "reopened"}
 
 
 class Answer(BaseModel):
