@@ -173,7 +173,7 @@ async def test_answer_reaches_every_channel_once_across_a_notifier_kill(
             answered = await http.post(
                 f"{intake}/v1/cases/{ticket}/responses",
                 headers={"Authorization": f"Bearer {agency_key}"},
-                json={"kind": "resolved", "message": ANSWER, "responder": "UPT PJU"})
+                json={"kind": "first_response", "message": ANSWER, "responder": "UPT PJU"})
             assert answered.status_code == 202, answered.text
         await procs["notifier"].start()
 
