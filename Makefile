@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run test unit bench lint schemas stack-up stack-down clean
 
-setup: $(STAMP) deploy/kafka/lib/.complete
+VALIDATORS := deploy/validators/node_modules/.complete
+
+setup: $(STAMP) deploy/kafka/lib/.complete $(VALIDATORS)
 	@deploy/install-promtool.sh >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
@@ -18,6 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 deploy/kafka/lib/.complete: deploy/kafka/pom.xml
 	deploy/kafka.sh install
+
+# Node validators of the AsyncAPI document (@asyncapi/parser, @asyncapi/specs), from the lockfile.
+$(VALIDATORS): deploy/validators/package.json deploy/validators/package-lock.json
+	cd deploy/validators && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: setup
 	deploy/run.sh
