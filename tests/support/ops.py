@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ def tool(name: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} is not on PATH: run `make setup`"
     return found
+
+
+def venv_tool(name: str) -> Path:
+    """A console script installed in this test run's virtualenv."""
+    return installed(Path(sys.executable).parent / name)
 
 
 def run(*cmd: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
