@@ -34,6 +34,11 @@ DEAD_LETTER_HEADERS = {
 }
 DEAD_LETTER = "DeadLetter"
 SUBMISSION = "ComplaintSubmission"
+# What the catalogue's key means where it is not the case id (intake never reads this key).
+KEY_NOTES = {SUBMISSIONS.name: "the adapter's choice; channel_message_id keeps one message's "
+                               "deliveries in order"}
+# Dead letters are read by operators with admin tools, not by a catalogue party.
+DLQ_READERS = "operators (tanggap tail)"
 
 
 def channel_id(topic: str) -> str:
@@ -60,8 +65,12 @@ def _name(model: type[BaseModel]) -> str:
     return model.__name__
 
 
+def _key(spec: TopicSpec) -> str:
+    return KEY_NOTES.get(spec.name, spec.key)
+
+
 def _key_schema(specs: list[TopicSpec]) -> dict[str, Any]:
-    keys = sorted({s.key for s in specs})
+    keys = sorted({_key(s) for s in specs})
     return {"type": "string", "description": "record key: " + " or ".join(keys)
             + " (all events of one case share a partition, so they stay ordered)"}
 
@@ -105,13 +114,14 @@ def _event_type(class_name: str) -> str:
 def _channel(spec: TopicSpec) -> dict[str, Any]:
     config: dict[str, Any] = {"cleanup.policy": [spec.cleanup_policy],
                               "retention.ms": spec.retention_ms}
+    readers = spec.consumers or ((DLQ_READERS,) if DEAD_LETTER in message_names(spec) else ())
     return {
         "address": spec.name,
         "title": spec.name,
-        "description": f"{spec.description}. Key: {spec.key}. Partitions: {spec.partitions}; "
+        "description": f"{spec.description}. Key: {_key(spec)}. Partitions: {spec.partitions}; "
                        f"retention.ms: {spec.retention_ms} (-1 keeps them forever). "
                        f"Written by {', '.join(spec.producers) or 'nobody yet'}; read by "
-                       f"{', '.join(spec.consumers) or 'nobody yet (kept for replay)'}.",
+                       f"{', '.join(readers) or 'nobody yet (kept for replay)'}.",
         "messages": {m: {"$ref": f"#/components/messages/{m}"} for m in message_names(spec)},
         "bindings": {"kafka": {"topic": spec.name, "partitions": spec.partitions,
                                "topicConfiguration": config, "bindingVersion": KAFKA_BINDING}},

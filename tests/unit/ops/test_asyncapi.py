@@ -12,7 +12,7 @@ import yaml
 
 from schemas import asyncapi
 from schemas.directory import load_directory
-from schemas.topics import ADAPTERS, LIFECYCLE, OPERATORS, SERVICES, agency_party, catalogue
+from schemas.topics import LIFECYCLE, SERVICES, agency_party, catalogue
 from services.runtime.deadletter import dead_letter_headers
 from tests.support.ops import ASYNCAPI_SPEC, VALIDATORS, installed, load_json, run, tool
 
@@ -46,9 +46,9 @@ def test_every_catalogue_topic_is_a_channel_with_its_operations(doc: dict[str, A
             + [f"{p} receives {spec.name}" for p in spec.consumers])
 
 
-def test_parties_are_services_adapters_operators_or_agencies() -> None:
+def test_parties_are_services_adapters_or_agencies() -> None:
     directory = load_directory()
-    known = {*SERVICES, ADAPTERS, OPERATORS, *map(agency_party, directory.assignable())}
+    known = {*SERVICES, *map(agency_party, directory.assignable())}
     for spec in catalogue(directory):
         assert set(spec.producers) | set(spec.consumers) <= known, spec.name
     assert all(spec.producers for spec in LIFECYCLE)
