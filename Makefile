@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas stack-up stack-down clean
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean
 
 VALIDATORS := deploy/validators/node_modules/.complete
 
 setup: $(STAMP) deploy/kafka/lib/.complete $(VALIDATORS)
 	@deploy/install-promtool.sh >/dev/null
+	@deploy/install-kustomize.sh >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,6 +44,14 @@ lint: setup
 
 schemas: setup
 	$(BIN)/tanggap schemas export
+
+# The generated deployment files: Grafana dashboard, KafkaTopics/KafkaUsers, workloads, rules.
+deploy-files: setup
+	$(BIN)/python -m deploy.generate
+
+# Strimzi CRD schemas from Maven Central (needs Java 21+); committed, so rarely needed.
+strimzi-schemas: setup
+	deploy/k8s/strimzi-schemas.sh
 
 stack-up: setup
 	deploy/stack.sh up

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deploy.grafana import dashboard
+from deploy.k8s import generate as k8s
 
 
 def files() -> dict[Path, Callable[[], str]]:
     """Each generated file and the function that renders it."""
-    return {dashboard.DASHBOARD_PATH: dashboard.rendered}
+    return {dashboard.DASHBOARD_PATH: dashboard.rendered, **k8s.files()}
 
 
 def drifted() -> list[str]:
