@@ -39,6 +39,9 @@ def problems(doc: dict[str, Any], base: Path = COMPOSE_DIR) -> list[str]:
     found: list[str] = []
     services: dict[str, Any] = doc["services"]
     for name, svc in services.items():
+        build = svc.get("build")
+        if build and not (base / build["context"] / build["dockerfile"]).is_file():
+            found.append(f"{name} builds from missing {build['context']}/{build['dockerfile']}")
         for dep, how in (svc.get("depends_on") or {}).items():
             if dep not in services:
                 found.append(f"{name} depends on undefined service {dep}")
@@ -160,3 +163,14 @@ def test_grafana_provisions_the_dashboard_file_it_mounts() -> None:
     mounted = {v.split(":")[1] for v in svc["volumes"]}
     assert f"{provider['options']['path']}/tanggap.json" in mounted
 
+
+
+def test_the_dockerfile_copies_what_the_repository_has() -> None:
+    build = load()["services"]["intake"]["build"]
+    context = (COMPOSE_DIR / build["context"]).resolve()
+    dockerfile = (context / build["dockerfile"]).read_text(encoding="utf-8")
+    sources = [word for line in dockerfile.splitlines() if line.startswith("COPY ")
+               for word in line.split()[1:-1]]
+    assert sources and all((context / s).exists() for s in sources), sources
+    ignored = (context / ".dockerignore").read_text(encoding="utf-8").split()
+    assert not set(sources) & set(ignored)
