@@ -4,10 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas stack-up stack-down clean
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean
 
-setup: $(STAMP) deploy/kafka/lib/.complete
+VALIDATORS := deploy/validators/node_modules/.complete
+
+setup: $(STAMP) deploy/kafka/lib/.complete $(VALIDATORS)
 	@deploy/install-promtool.sh >/dev/null
+	@deploy/install-kustomize.sh >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -18,6 +21,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 deploy/kafka/lib/.complete: deploy/kafka/pom.xml
 	deploy/kafka.sh install
+
+# Node validators of the AsyncAPI document (@asyncapi/parser, @asyncapi/specs), from the lockfile.
+$(VALIDATORS): deploy/validators/package.json deploy/validators/package-lock.json
+	cd deploy/validators && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 run: setup
 	deploy/run.sh
@@ -36,6 +44,14 @@ lint: setup
 
 schemas: setup
 	$(BIN)/tanggap schemas export
+
+# The generated deployment files: Grafana dashboard, KafkaTopics/KafkaUsers, workloads, rules.
+deploy-files: setup
+	$(BIN)/python -m deploy.generate
+
+# Strimzi CRD schemas from Maven Central (needs Java 21+); committed, so rarely needed.
+strimzi-schemas: setup
+	deploy/k8s/strimzi-schemas.sh
 
 stack-up: setup
 	deploy/stack.sh up

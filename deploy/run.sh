@@ -18,6 +18,11 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+# Ports held by another checkout (or anything else) are explained before anything starts.
+for service_port in "intake:${TANGGAP_INTAKE_PORT:-8000}" "router:${TANGGAP_ROUTER_WEB_PORT:-8001}" \
+    "sla:${TANGGAP_SLA_WEB_PORT:-8002}" "notifier:${TANGGAP_NOTIFIER_WEB_PORT:-8003}" "inbox:8099"; do
+  "$bin/python" "$here/port_owner.py" "${service_port#*:}" "${service_port%%:*}" || exit 1
+done
 "$here/stack.sh" up
 # shellcheck disable=SC1090
 . "$var/stack.env"

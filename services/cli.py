@@ -88,17 +88,17 @@ def topics_list() -> None:
 
 @schemas_app.command("export")
 def schemas_export(check: bool = typer.Option(False, help="fail if the files drifted")) -> None:
-    """Write schemas/jsonschema/*.json from the models (or check them)."""
-    from schemas import export
+    """Write schemas/jsonschema/*.json and schemas/asyncapi.yaml from the models (or check them)."""
+    from schemas import asyncapi, export
 
     if check:
-        drifted = export.drift()
+        drifted = export.drift() + (["asyncapi.yaml"] if asyncapi.drifted() else [])
         if drifted:
             typer.echo("drifted: " + ", ".join(drifted), err=True)
             raise typer.Exit(1)
         typer.echo("schemas: up to date")
         return
-    typer.echo(f"schemas: wrote {len(export.write())} files")
+    typer.echo(f"schemas: wrote {len(export.write())} files and {asyncapi.write().name}")
 
 
 @app.command()

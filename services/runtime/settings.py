@@ -34,6 +34,8 @@ class RuntimeSettings(BaseSettings):
     session_timeout_seconds: float = 30.0
     log_level: str = "INFO"
     log_json: bool = False
+    # Where the Faust services' /healthz and /metrics listen; 0.0.0.0 in a container.
+    web_host: str = "127.0.0.1"
 
     def topic(self, name: str) -> str:
         """The physical topic name for a catalogue name."""

@@ -35,8 +35,9 @@ class StreamService:
     """A Faust app with our durable producer, guarded agents and the ops web routes."""
 
     def __init__(self, name: str, settings: RuntimeSettings, web_port: int,
-                 web_host: str = "127.0.0.1", routers: Sequence[APIRouter] = (),
+                 web_host: str | None = None, routers: Sequence[APIRouter] = (),
                  **faust_options: Any) -> None:
+        web_host = web_host or settings.web_host
         self.name = name
         self.settings = settings
         self.producer = EventProducer(settings, client_id=settings.group(name))
