@@ -75,3 +75,101 @@ def lag(
             typer.echo(f"{name.removeprefix(settings.topic_prefix):32} {topic:40} {records:>10}")
     if not rows:
         typer.echo("(no consumer groups of tanggap)")
+
+
+def _reader(settings: Any) -> Any:
+    from aiokafka import AIOKafkaConsumer
+
+    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+                            enable_auto_commit=False, isolation_level="read_committed")
+
+
+@dlq_app.command("list")
+def dlq_list(
+    topic: Annotated[str, typer.Argument(help="complaints.received or complaints.received.dlq")],
+) -> None:
+    """Dead letters with reason, origin, age; never their content (it may be personal)."""
+    import time
+
+    from services.audit.app import open_store
+    from services.audit.deadletters import describe, dlq_name
+    from services.audit.redrive import Redriver, read_dead_letters
+    from services.audit.settings import AuditSettings
+
+    settings = AuditSettings()
+    dlq = dlq_name(topic)
+
+    async def run() -> tuple[list[Any], dict[tuple[int, int], str]]:
+        consumer = _reader(settings)
+        store = await open_store(settings)
+        await consumer.start()
+        try:
+            letters = await read_dead_letters(consumer, settings, dlq)
+            done = await Redriver(settings, store.pool, consumer, None).status(
+                settings.topic(dlq))
+            return letters, done
+        finally:
+            await consumer.stop()
+            await store.pool.close()
+
+    try:
+        letters, done = asyncio.run(run())
+    except LookupError as exc:
+        typer.echo(f"dlq: {exc}", err=True)
+        raise typer.Exit(2) from None
+    now_ms = int(time.time() * 1000)
+    typer.echo(f"{dlq}: {len(letters)} dead letter(s)")
+    typer.echo(f"{'id':>8}  {'age':>6}  origin topic/partition@offset, service, key, size, "
+               "digest, reason")
+    for letter in letters:
+        state = done.get((letter.partition, letter.offset))
+        typer.echo(describe(letter, now_ms) + (f"  [re-driven: {state}]" if state else ""))
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    topic: Annotated[str, typer.Argument(help="complaints.received or complaints.received.dlq")],
+    ids: Annotated[list[str] | None, typer.Option(
+        "--id", help="only these dead letters (partition:offset, as `dlq list` shows)")] = None,
+    crash_after_send: Annotated[int, typer.Option(hidden=True)] = 0,
+) -> None:
+    """Re-publish dead letters to their original topic, each exactly once (safe to re-run)."""
+    from services.audit.app import open_store
+    from services.audit.deadletters import dlq_name
+    from services.audit.redrive import Redriver
+    from services.audit.settings import AuditSettings
+
+    settings = AuditSettings()
+
+    async def run() -> Any:
+        from aiokafka import AIOKafkaProducer
+
+        consumer = _reader(settings)
+        # Re-driving promises exactly once, so the producer is durable and idempotent; it is
+        # aiokafka's own because the redrive needs the partition and offset each record got.
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                    acks="all", enable_idempotence=True)
+        store = await open_store(settings)
+        await consumer.start()
+        await producer.start()
+        try:
+            return await Redriver(settings, store.pool, consumer, producer,
+                                  crash_after_send).run(dlq_name(topic), set(ids or ()))
+        finally:
+            await producer.stop()
+            await consumer.stop()
+            await store.pool.close()
+
+    try:
+        report = asyncio.run(run())
+    except LookupError as exc:
+        typer.echo(f"dlq: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for line in report.sent:
+        typer.echo(f"re-driven {line}")
+    for line in report.found:
+        typer.echo(f"re-driven by an interrupted run, now recorded: {line}")
+    for line in report.already:
+        typer.echo(f"already re-driven: {line}")
+    typer.echo(f"{len(report.sent)} sent, {len(report.found)} completed, "
+               f"{len(report.already)} already done")

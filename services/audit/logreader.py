@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from services.runtime.settings import RuntimeSettings
 
@@ -89,3 +90,45 @@ class LogReader:
                 if rest[0] > last + 1:
                     consumer.seek(tp, rest[0])  # skip the records of other cases between
         return found
+
+
+async def partitions_of(settings: RuntimeSettings, topic: str) -> list[TopicPartition]:
+    """Every partition of a physical topic, as the broker has it now (none: no such topic)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [TopicPartition(topic, p["partition"])
+            for p in sorted(described["partitions"], key=lambda p: p["partition"])]
+
+
+async def scan(consumer: AIOKafkaConsumer, ranges: dict[TopicPartition, tuple[int, int]],
+               within: float = 60.0) -> AsyncIterator[ConsumerRecord]:
+    """Every record with start <= offset < end per partition, partition by partition."""
+    todo = {tp: (start, end) for tp, (start, end) in ranges.items() if end > start}
+    if not todo:
+        return
+    consumer.assign(list(todo))
+    for tp, (start, _) in todo.items():
+        consumer.seek(tp, start)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while todo:
+        if loop.time() > deadline:
+            raise TimeoutError(f"log not read to its end within {within}s: {sorted(todo)}")
+        batches = await consumer.getmany(*todo, timeout_ms=300)
+        for tp, records in batches.items():
+            if tp not in todo:
+                continue
+            end = todo[tp][1]
+            for record in records:
+                if record.offset < end:
+                    yield record
+            if records and records[-1].offset >= end - 1:
+                del todo[tp]
+        for tp in [tp for tp in todo if tp not in batches]:
+            # A partition's last offsets may be markers, never records: the position says.
+            if await consumer.position(tp) >= todo[tp][1]:
+                del todo[tp]
