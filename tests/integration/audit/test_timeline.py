@@ -104,6 +104,11 @@ async def test_audit_lag_is_exported_and_reaches_zero(
             assert asyncio.get_running_loop().time() < deadline, samples
             await asyncio.sleep(0.5)
         assert "complaints.received" in samples
+    printed = await tanggap(stack.topic_prefix, "lag")
+    assert printed.returncode == 0, printed.stderr
+    audit_lines = [line.split() for line in printed.stdout.splitlines()
+                   if line.startswith("tanggap-audit ")]
+    assert ["tanggap-audit", "complaints.received", "0"] in audit_lines, printed.stdout
 
 
 async def test_a_redelivered_batch_changes_nothing_in_the_index(stack: RuntimeSettings) -> None:
