@@ -112,10 +112,44 @@ async def index_all(settings: AuditSettings, records: int) -> float:
                                settings.topic_prefix)
                 if not any(lag.values()):
                     break
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        from services.audit.metrics import BATCH
+        samples = {m.name: m.value for f in BATCH.collect() for m in f.samples}
+        print(f"  {indexer.batches} batches; decode + transaction took "
+              f"{samples['audit_batch_seconds_sum']:.1f} s of the {elapsed:.1f} s")
+        return elapsed
     finally:
         await indexer.stop()
         await store.pool.close()
+
+
+async def raw_read(settings: AuditSettings) -> tuple[int, float]:
+    """Baseline: the same topics read by plain getmany, nothing done with the records."""
+    from aiokafka import AIOKafkaConsumer
+
+    from services.audit.logreader import partitions_of
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                group_id=None, enable_auto_commit=False,
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    await consumer.start()
+    try:
+        tps = [tp for s in INDEXED for tp in await partitions_of(settings,
+                                                                 settings.topic(s.name))]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        todo = {tp for tp in tps if ends[tp] > 0}
+        count, started = 0, time.perf_counter()
+        while todo:
+            for tp, records in (await consumer.getmany(timeout_ms=500,
+                                                       max_records=settings.audit_batch)).items():
+                count += len(records)
+                if records and records[-1].offset >= ends[tp] - 1:
+                    todo.discard(tp)
+        return count, time.perf_counter() - started
+    finally:
+        await consumer.stop()
 
 
 def ms(values: list[float]) -> str:
@@ -171,6 +205,8 @@ async def main() -> None:
         tickets, records, fill_s = await fill(settings, args.cases, args.full)
         print(f"log: {args.cases} cases, {records} records on {len(INDEXED)} topics "
               f"(written in {fill_s:.1f} s, {records / fill_s:,.0f} records/s)")
+        raw, raw_s = await raw_read(settings)
+        print(f"  baseline: plain getmany of the same topics: {raw / raw_s:,.0f} records/s")
         index_s = await index_all(settings, records)
         print(f"audit indexer caught up in {index_s:.1f} s: {records / index_s:,.0f} records/s "
               f"(batches of {settings.audit_batch}, one transaction each)")

@@ -25,13 +25,14 @@ class LogReader:
 
     async def start(self) -> None:
         # Small fetches: a case's records are a handful scattered over large partitions, so
-        # each seek should bring back little beyond the record itself. "earliest" makes an
+        # each seek should bring back little beyond the record itself; a short fetch wait,
+        # because a re-assignment waits for the fetches still in flight. "earliest" makes an
         # offset that retention removed land on the log start instead of waiting at the end.
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers, group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             isolation_level="read_committed", max_partition_fetch_bytes=self._fetch_bytes,
-            fetch_max_wait_ms=100,
+            fetch_max_wait_ms=20,
         )
         await self._consumer.start()
 
