@@ -12,9 +12,28 @@ import orjson
 from schemas.codec import DecodeError, decode
 from services.audit.order import Placed, duplicates, ordered
 from services.audit.store import Located
-from services.audit.summary import summarize
+from services.audit.summary import mask_address, summarize
 
 Position = tuple[str, int, int]
+# Requests for citizens carry their address (7 days on the log, for the notifier): shown as a
+# hint only, like every other place a timeline is read.
+CONTACT_FIELDS = ("recipient",)
+CONTACT_CONTEXT = ("handle", "recipient", "phone", "email")
+
+
+def without_contact(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with citizens' addresses reduced to hints (agency codes stay)."""
+    if record.get("type") != "NotificationRequested":
+        return record
+    shown = dict(record)
+    for name in CONTACT_FIELDS:
+        if isinstance(shown.get(name), str):
+            shown[name] = mask_address(shown[name])
+    context = shown.get("context")
+    if isinstance(context, dict):
+        shown["context"] = {k: mask_address(v) if k in CONTACT_CONTEXT and isinstance(v, str)
+                            else v for k, v in context.items()}
+    return shown
 
 
 @dataclass(frozen=True)
@@ -61,7 +80,7 @@ def assemble(complaint_id: str, located: Iterable[Located], values: dict[Positio
         ticket = ticket or getattr(event, "ticket", None)
         entries.append(Entry(event.event_id, event.causation_id, event.occurred_at, loc.topic,
                              loc.partition, loc.offset, event.type, loc.service,
-                             summarize(event), orjson.loads(raw or b"{}")))
+                             summarize(event), without_contact(orjson.loads(raw or b"{}"))))
     entries = ordered(entries)
     return Timeline(complaint_id, ticket, entries, duplicates(entries), missing)
 

@@ -83,3 +83,13 @@ def test_addresses_are_masked_and_codes_kept() -> None:
     assert mask_address("warga@example.id") == "w***@example.id"
     assert mask_address("6281299990000") == "***000"
     assert ASSIGNED.name  # the catalogue is importable without a connection
+
+
+def test_json_masks_citizen_addresses_and_lists_what_the_log_lost() -> None:
+    located, values = placed_life(4)
+    gone = located[0]
+    del values[(gone.topic, gone.partition, gone.offset)]
+    doc = to_json(assemble("c-unit", located, values))
+    assert "6281299990000" not in str(doc)
+    assert doc["missing"] == [{"topic": gone.topic, "partition": 0, "offset": gone.offset}]
+    assert len(doc["events"]) == len(located) - 1
