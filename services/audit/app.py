@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.audit.consumer import SERVICE, LifecycleIndexer
-from services.audit.index import INDEXED
+from services.audit.index import TOPIC_NAMES
 from services.audit.logreader import LogReader
 from services.audit.routes import router
 from services.audit.settings import AuditSettings
@@ -46,7 +46,7 @@ def create_app(settings: AuditSettings | None = None) -> FastAPI:
             indexer = LifecycleIndexer(conf, store, conf.audit_batch)
             await indexer.start()
             stack.push_async_callback(indexer.stop)
-            lag = LagExporter(conf, SERVICE, [s.name for s in INDEXED],
+            lag = LagExporter(conf, SERVICE, TOPIC_NAMES,
                               conf.audit_lag_interval_seconds)
             await lag.start()
             stack.push_async_callback(lag.stop)

@@ -17,7 +17,14 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 
 from services.audit import metrics
-from services.audit.index import INDEXED, IndexRow, Skipped, index_row
+from services.audit.index import (
+    DEAD_LETTERS,
+    TOPIC_NAMES,
+    IndexRow,
+    Skipped,
+    dead_letter_row,
+    index_row,
+)
 from services.audit.store import IndexStore
 from services.runtime.crash import crash_process
 from services.runtime.settings import RuntimeSettings
@@ -32,8 +39,13 @@ def rows_of(records: Iterable[ConsumerRecord], names: dict[str, str]) -> list[In
     for record in records:
         name = names[record.topic]
         try:
-            rows.append(index_row(name, record.topic, record.partition, record.offset,
-                                  record.value))
+            if name in DEAD_LETTERS:
+                rows.append(dead_letter_row(name, record.topic, record.partition, record.offset,
+                                            record.key, record.timestamp,
+                                            tuple(record.headers or ())))
+            else:
+                rows.append(index_row(name, record.topic, record.partition, record.offset,
+                                      record.value))
         except Skipped as exc:
             log.warning("audit skips %s@%s/%s: %s", name, record.partition, record.offset, exc)
             metrics.SKIPPED.labels(name).inc()
@@ -48,7 +60,7 @@ class LifecycleIndexer:
         self.store = store
         self.batch = batch
         # physical topic -> catalogue name
-        self.names = {settings.topic(s.name): s.name for s in INDEXED}
+        self.names = {settings.topic(name): name for name in TOPIC_NAMES}
         self.crash: Callable[[BaseException], None] = crash_process
         self.batches = 0
         self._consumer: AIOKafkaConsumer | None = None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from schemas.codec import DecodeError, decode
+from schemas.envelope import derived_id
 from schemas.intake import ComplaintReceived
 from schemas.topics import (
     ACKNOWLEDGED,
@@ -38,6 +40,11 @@ PRODUCER: dict[str, str] = {
 
 # Raw topics (channel submissions) carry no case yet; their case starts on complaints.received.
 INDEXED: tuple[TopicSpec, ...] = tuple(s for s in LIFECYCLE if not s.raw)
+# Their dead letters too (keyed by the complaint id): a refused record is part of a case's
+# story. The raw topic's dead letters are keyed by channel data, not a case, and stay out.
+DEAD_LETTERS: tuple[str, ...] = tuple(s.dlq for s in INDEXED)
+DEAD_LETTER = "DeadLetter"  # the index's type for a dead letter (no event type of its own)
+TOPIC_NAMES: tuple[str, ...] = tuple(s.name for s in INDEXED) + DEAD_LETTERS  # all it reads
 
 
 @dataclass(frozen=True)
@@ -72,3 +79,17 @@ def index_row(name: str, physical: str, partition: int, offset: int,
                     event.occurred_at, PRODUCER.get(name, "unknown"), event.event_id,
                     event.causation_id,
                     event.ticket if isinstance(event, ComplaintReceived) else None)
+
+
+def dead_letter_row(name: str, physical: str, partition: int, offset: int, key: bytes | None,
+                    timestamp_ms: int, headers: Sequence[tuple[str, bytes]]) -> IndexRow:
+    """The index row of a dead letter: its case is its key, its time when it was refused."""
+    if name not in DEAD_LETTERS:
+        raise Skipped(f"{name} is not an indexed dead-letter topic")
+    if not key:
+        raise Skipped("dead letter without a key names no case")
+    service = next((v.decode(errors="replace") for k, v in headers if k == "dlq.service"),
+                   "unknown")
+    return IndexRow(physical, partition, offset, key.decode(errors="replace")[:64], DEAD_LETTER,
+                    datetime.fromtimestamp(timestamp_ms / 1000, UTC), service,
+                    derived_id("dead-letter", physical, partition, offset), None, None)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from schemas.codec import DecodeError, decode
+from schemas.envelope import derived_id
+from services.audit.deadletters import DeadLetter
+from services.audit.index import DEAD_LETTER
 from services.audit.order import Placed, duplicates, ordered
 from services.audit.store import Located
 from services.audit.summary import mask_address, summarize
@@ -60,14 +64,30 @@ class Timeline:
         return numbers
 
 
-def assemble(complaint_id: str, located: Iterable[Located], values: dict[Position, bytes | None]
-             ) -> Timeline:
+def letter_entry(pos: Position, loc: Located, letter: DeadLetter) -> Entry:
+    """A dead letter of the case: where and why it was refused, never its content."""
+    summary = (f"dead-lettered on {letter.source_topic} by {loc.service}: "
+               f"{letter.reason()[:200]}")
+    return Entry(derived_id("dead-letter", *pos), None,
+                 datetime.fromtimestamp(letter.timestamp_ms / 1000, UTC), *pos, DEAD_LETTER,
+                 loc.service, summary,
+                 {"dead_letter": {"id": letter.id, "source_topic": letter.source_topic,
+                                  "source": letter.source_position(), "reason": letter.reason(),
+                                  "size": len(letter.value or b""),
+                                  "digest": letter.fingerprint()}})
+
+
+def assemble(complaint_id: str, located: Iterable[Located], values: dict[Position, bytes | None],
+             letters: Mapping[Position, DeadLetter] | None = None) -> Timeline:
     """Order the records found in the log; the index only said where to look."""
     entries: list[Entry] = []
     missing: list[Position] = []
     ticket = None
     for loc in located:
         pos = (loc.topic, loc.partition, loc.offset)
+        if letters and pos in letters:
+            entries.append(letter_entry(pos, loc, letters[pos]))
+            continue
         if pos not in values:
             missing.append(pos)
             continue

@@ -93,3 +93,17 @@ def test_json_masks_citizen_addresses_and_lists_what_the_log_lost() -> None:
     assert "6281299990000" not in str(doc)
     assert doc["missing"] == [{"topic": gone.topic, "partition": 0, "offset": gone.offset}]
     assert len(doc["events"]) == len(located) - 1
+
+
+def test_a_dead_letter_is_indexed_under_its_key_and_a_keyless_one_is_not() -> None:
+    import pytest
+
+    from services.audit.index import DEAD_LETTER, Skipped, dead_letter_row
+
+    row = dead_letter_row("complaints.received.dlq", "p.complaints.received.dlq", 0, 4,
+                          b"c-9", 1_780_000_000_000, [("dlq.service", b"router")])
+    assert (row.complaint_id, row.type, row.service) == ("c-9", DEAD_LETTER, "router")
+    with pytest.raises(Skipped):
+        dead_letter_row("complaints.received.dlq", "p.x", 0, 5, None, 0, [])
+    with pytest.raises(Skipped):  # raw submissions' dead letters name no case
+        dead_letter_row("complaints.submissions.dlq", "p.x", 0, 6, b"k", 0, [])
