@@ -9,6 +9,7 @@ from enum import StrEnum
 import typer
 
 from services.audit.cli import dlq_app, lag, timeline
+from services.audit.replay_command import replay_command
 from services.audit.whatif_command import whatif
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
@@ -27,6 +28,7 @@ app.command("report")(report)
 app.command("timeline")(timeline)
 app.command("lag")(lag)
 app.command("whatif")(whatif)
+app.command("replay")(replay_command)
 app.add_typer(dlq_app, name="dlq")
 
 

@@ -36,7 +36,7 @@ async def audit(stack: RuntimeSettings) -> AsyncIterator[ServiceProcess]:
 async def tanggap(prefix: str, *args: str, env: dict[str, str] | None = None,
                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the tanggap command line in this session's namespace."""
-    full = dict(os.environ, **service_env(prefix), **(env or {}))
+    full = {**os.environ, **service_env(prefix), **(env or {})}
     return await asyncio.to_thread(
         subprocess.run, [tanggap_bin(), *args], env=full, capture_output=True, text=True,
         timeout=timeout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 
@@ -17,6 +18,8 @@ from services.runtime.producer import Outgoing
 from services.runtime.replay import differing_rows, replay, table_checksums
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import produce
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def ack(event: ComplaintReceived, ticket: str | None = None) -> ComplaintAcknowledged:
@@ -79,4 +82,41 @@ async def test_table_checksums_find_the_rows_that_differ(stack: RuntimeSettings)
     finally:
         for schema in (live, rebuilt):
             await pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await pool.close()
+
+
+async def test_replay_command_rebuilds_a_schema_and_compares_its_tables(
+        stack: RuntimeSettings) -> None:
+    from tests.integration.audit.conftest import tanggap
+    from tests.support import replay_target
+
+    settings = RuntimeSettings(topic_prefix=f"{stack.topic_prefix}rc{uuid.uuid4().hex[:6]}.")
+    await ensure_topics(settings, (RECEIVED, ACKNOWLEDGED))
+    cases = [ComplaintReceived(complaint_id=f"rc-{n}", ticket=f"KTP-RC-{n}", channel=Channel.WEB,
+                               channel_message_id=f"m-{n}", text="Sampah") for n in range(20)]
+    await produce(settings, RECEIVED.name, *cases)
+    await produce(settings, ACKNOWLEDGED.name, *[replay_target.ack(c) for c in cases])
+    live = f"rc_live_{uuid.uuid4().hex[:8]}"
+    pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=1,
+                                     server_settings={"search_path": live})
+    assert pool is not None
+    env = {replay_target.LIVE_SCHEMA_ENV: live,
+           "PYTHONPATH": str(ROOT)}
+    args = ("replay", "--target", "tests.support.replay_target:target")
+    try:
+        await pool.execute(f'CREATE SCHEMA "{live}"')
+        await pool.execute(replay_target.TABLE)
+        await pool.executemany("INSERT INTO acks VALUES ($1, $2)",
+                               [(c.complaint_id, c.ticket) for c in cases])
+        same = await tanggap(settings.topic_prefix, *args, env=env)
+        assert same.returncode == 0, same.stdout + same.stderr
+        assert "20 inputs" in same.stdout and "20 equal to the log" in same.stdout
+        assert "table acks: equal" in same.stdout
+        await pool.execute("UPDATE acks SET ticket = 'KTP-EDITED' WHERE complaint_id = 'rc-4'")
+        edited = await tanggap(settings.topic_prefix, *args, env=env)
+        assert edited.returncode == 1, edited.stdout + edited.stderr
+        assert "table acks: DIFFERS" in edited.stdout
+        assert "(rc-4,KTP-EDITED)" in edited.stdout and "(rc-4,KTP-RC-4)" in edited.stdout
+    finally:
+        await pool.execute(f'DROP SCHEMA IF EXISTS "{live}" CASCADE')
         await pool.close()
