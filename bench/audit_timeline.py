@@ -29,7 +29,14 @@ sys.path.insert(0, str(ROOT))
 
 from schemas.codec import encode  # noqa: E402
 from schemas.envelope import derived_id  # noqa: E402
-from schemas.topics import ACKNOWLEDGED, ASSIGNED, LIFECYCLE, RECEIVED, SLA  # noqa: E402
+from schemas.topics import (  # noqa: E402
+    ACKNOWLEDGED,
+    ASSIGNED,
+    LIFECYCLE,
+    RECEIVED,
+    SLA,
+    dead_letter_topics,
+)
 from services.audit.app import open_store  # noqa: E402
 from services.audit.consumer import SERVICE, LifecycleIndexer  # noqa: E402
 from services.audit.index import INDEXED  # noqa: E402
@@ -200,7 +207,7 @@ async def main() -> None:
     args = parser.parse_args()
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     settings = AuditSettings(topic_prefix=prefix)
-    await ensure_topics(settings, LIFECYCLE)
+    await ensure_topics(settings, LIFECYCLE + dead_letter_topics())
     try:
         tickets, records, fill_s = await fill(settings, args.cases, args.full)
         print(f"log: {args.cases} cases, {records} records on {len(INDEXED)} topics "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -99,8 +100,8 @@ class LifecycleIndexer:
                 rows = rows_of(records, self.names)
                 await self.store.add(rows)
                 metrics.BATCH.observe(time.perf_counter() - started)
-                for row in rows:
-                    metrics.INDEXED.labels(self.names[row.topic]).inc()
+                for topic, count in Counter(row.topic for row in rows).items():
+                    metrics.INDEXED.labels(self.names[topic]).inc(count)  # once per topic
                 try:
                     await self._consumer.commit()
                 except CommitFailedError as exc:
