@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: the stack, then the four services and a local agency inbox, until Ctrl-C.
+# `make run`: the stack, then the services (four and audit) and a local agency inbox, until Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -39,7 +39,7 @@ else
 fi
 
 "$bin/tanggap" inbox & pids+=($!)
-for service in intake router sla notifier; do
+for service in intake router sla notifier audit; do
   "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
 done
 for _ in $(seq 1 120); do
@@ -54,7 +54,8 @@ tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
                        -H "X-API-Key: \$(cat var/demo-web.key)" -H 'content-type: application/json' \\
                        -d '{"channel":"web","channel_message_id":"demo-1","text":"Jalan rusak parah di Jl. Gajah Mada, banyak lubang"}'
   API docs:          http://127.0.0.1:$port/docs
-  metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)
+  metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)  :8004 (audit)
+  a case's timeline: .venv/bin/tanggap timeline KTP-2026-000001   (read from the log itself)
   tail an agency:    .venv/bin/tanggap tail agency.dinas-pupr.assignments
   agency webhooks:   printed below as [inbox <agency>] lines
 

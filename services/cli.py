@@ -1,4 +1,5 @@
-"""`tanggap`: the operator's command line (serve, topics, keys, route, report, tail, export)."""
+"""`tanggap`: the operator's command line (serve, topics, keys, route, report, timeline, dlq,
+lag, whatif, tail, export)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from enum import StrEnum
 
 import typer
 
+from services.audit.cli import dlq_app, lag, timeline
+from services.audit.replay_command import replay_command
+from services.audit.whatif_command import whatif
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
 from services.router.cli import route
@@ -21,6 +25,11 @@ app.add_typer(intake_app, name="intake")
 app.add_typer(agency_keys_app, name="agency-keys")
 app.command("route")(route)
 app.command("report")(report)
+app.command("timeline")(timeline)
+app.command("lag")(lag)
+app.command("whatif")(whatif)
+app.command("replay")(replay_command)
+app.add_typer(dlq_app, name="dlq")
 
 
 class ServiceName(StrEnum):
@@ -28,6 +37,7 @@ class ServiceName(StrEnum):
     router = "router"
     sla = "sla"
     notifier = "notifier"
+    audit = "audit"
 
 
 @app.command()
@@ -47,6 +57,16 @@ def serve(service: ServiceName) -> None:
         conf = IntakeSettings()
         uvicorn.run(create_app(conf), host=conf.intake_host, port=conf.intake_port,
                     log_level=conf.log_level.lower(), timeout_graceful_shutdown=5)
+        return
+    if service is ServiceName.audit:
+        import uvicorn
+
+        from services.audit.app import create_app as create_audit
+        from services.audit.settings import AuditSettings
+
+        audit = AuditSettings()
+        uvicorn.run(create_audit(audit), host=audit.audit_web_host, port=audit.audit_web_port,
+                    log_level=audit.log_level.lower(), timeout_graceful_shutdown=5)
         return
     if service is ServiceName.router:
         from services.router.app import build

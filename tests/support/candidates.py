@@ -1,0 +1,24 @@
+"""A deliberately changed copy of the tenant's rules and SLA policy, for what-if tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+TENANT = Path(__file__).resolve().parents[2] / "tenants" / "ketapang"
+MOVED = "  - name: penerangan-perumahan-makam\n    agency: dinas-perkim"
+
+
+def write_candidate(folder: Path) -> Path:
+    """Street lighting moves from dinas-perkim to dinas-pupr; the response target becomes 12 h."""
+    for name in ("routing.yaml", "lexicon.yaml", "places.yaml"):
+        shutil.copy(TENANT / name, folder / name)
+    routing = (TENANT / "routing.yaml").read_text(encoding="utf-8")
+    assert MOVED in routing
+    (folder / "routing.yaml").write_text(
+        routing.replace(MOVED, MOVED.replace("dinas-perkim", "dinas-pupr")), encoding="utf-8")
+    sla = (TENANT / "sla.yaml").read_text(encoding="utf-8")
+    assert "  response: 48h " in sla
+    (folder / "sla.yaml").write_text(sla.replace("  response: 48h ", "  response: 12h "),
+                                     encoding="utf-8")
+    return folder
