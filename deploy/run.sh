@@ -20,7 +20,8 @@ trap stop_all INT TERM EXIT
 
 # Ports held by another checkout (or anything else) are explained before anything starts.
 for service_port in "intake:${TANGGAP_INTAKE_PORT:-8000}" "router:${TANGGAP_ROUTER_WEB_PORT:-8001}" \
-    "sla:${TANGGAP_SLA_WEB_PORT:-8002}" "notifier:${TANGGAP_NOTIFIER_WEB_PORT:-8003}" "inbox:8099"; do
+    "sla:${TANGGAP_SLA_WEB_PORT:-8002}" "notifier:${TANGGAP_NOTIFIER_WEB_PORT:-8003}" \
+    "audit:${TANGGAP_AUDIT_WEB_PORT:-8005}" "inbox:8099"; do
   "$bin/python" "$here/port_owner.py" "${service_port#*:}" "${service_port%%:*}" || exit 1
 done
 "$here/stack.sh" up
@@ -54,7 +55,7 @@ tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
                        -H "X-API-Key: \$(cat var/demo-web.key)" -H 'content-type: application/json' \\
                        -d '{"channel":"web","channel_message_id":"demo-1","text":"Jalan rusak parah di Jl. Gajah Mada, banyak lubang"}'
   API docs:          http://127.0.0.1:$port/docs
-  metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)  :8004 (audit)
+  metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)  :8005 (audit)
   a case's timeline: .venv/bin/tanggap timeline KTP-2026-000001   (read from the log itself)
   tail an agency:    .venv/bin/tanggap tail agency.dinas-pupr.assignments
   agency webhooks:   printed below as [inbox <agency>] lines

@@ -11,7 +11,7 @@ class AuditSettings(RuntimeSettings):
     model_config = SettingsConfigDict(env_prefix="TANGGAP_", env_file=".env", extra="ignore")
 
     audit_web_host: str = "127.0.0.1"
-    audit_web_port: int = 8004
+    audit_web_port: int = 8005
     # Records per getmany and per PostgreSQL transaction: large batches amortise the round trip.
     audit_batch: int = 2000
     audit_pool_size: int = 4
