@@ -36,6 +36,7 @@ class Evidence:
     decisive: frozenset[str]
     flags: dict[str, float]
     phrases: dict[str, list[str]]
+    matters: frozenset[str] = frozenset()  # categories with more than setting words
 
     @classmethod
     def of(cls, matches: list[Match]) -> Evidence:
@@ -43,13 +44,17 @@ class Evidence:
         flags: dict[str, float] = defaultdict(float)
         phrases: dict[str, list[str]] = defaultdict(list)
         decisive = set()
+        matters = set()
         for m in matches:
             kind, _, name = m.phrase.owner.partition(":")
             (categories if kind == "category" else flags)[name] += m.phrase.weight
             phrases[name].append(m.phrase.text)
             if m.phrase.decisive:
                 decisive.add(name)
-        return cls(dict(categories), frozenset(decisive), dict(flags), dict(phrases))
+            if kind == "category" and not m.phrase.context:
+                matters.add(name)
+        return cls(dict(categories), frozenset(decisive), dict(flags), dict(phrases),
+                   frozenset(matters))
 
 
 def confidence(best: float, runner_up: float) -> float:
@@ -75,10 +80,16 @@ def _is_emergency(ev: Evidence, channel_urgent: bool, rules: RuleSet) -> bool:
     return hazard >= t.emergency_alone or (hazard >= t.emergency_hazard and urgency > 0)
 
 
-def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None
+def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None, emergency: bool
                    ) -> dict[str, tuple[float, str]]:
-    """Score per agency (its best category's name kept); decisive evidence excludes the rest."""
+    """Score per agency (its best category's name kept); decisive evidence excludes the rest.
+
+    In an emergency, setting words name the place ("di depan SDN"), not who must act: only
+    categories with evidence of the matter itself compete, when there are any.
+    """
     names = ev.decisive or ev.categories.keys()
+    if emergency and not ev.decisive and ev.matters:
+        names = [n for n in names if n in ev.matters]
     scores: dict[str, tuple[float, str]] = {}
     past = _only_past(ev)
     for name in names:
@@ -99,6 +110,7 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
              category_hint: str | None = None) -> Verdict:
     """Route one message: agency (or None for the center), flags, priority, confidence."""
     source = rules.source
+    t = source.thresholds
     channel = rules.channel(channel)
     tokens = rules.normalizer.tokens(text)
     words = tuple(light_stem(t) for t in tokens)
@@ -110,7 +122,9 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     place = rules.places.find(tokens)
     kecamatan = place.kecamatan or rules.places.code_of(kecamatan_hint, rules.normalizer)
 
-    ranked = sorted(_agency_scores(ev, rules, kecamatan).items(), key=lambda kv: -kv[1][0])
+    emergency = _is_emergency(ev, channel in source.urgent_channels, rules)
+    ranked = sorted(_agency_scores(ev, rules, kecamatan, emergency).items(),
+                    key=lambda kv: -kv[1][0])
     best_agency, (best, category) = ranked[0] if ranked else (None, (0.0, None))
     runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
     conf = confidence(best, runner_up)
@@ -118,12 +132,17 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
                  and best_agency != AT_KECAMATAN)
 
     flags: list[Flag] = []
-    t = source.thresholds
-    if _is_emergency(ev, channel in source.urgent_channels, rules):
+    if emergency:
         flags.append(Flag.EMERGENCY)
     political = ev.flags.get("political", 0.0) >= t.political
     abusive = ev.flags.get("abuse", 0.0) >= t.abuse
-    courtesy_only = ev.flags.get("courtesy", 0.0) > 0 and ev.flags.get("problem", 0.0) == 0
+    grievance = ev.flags.get("problem", 0.0) > 0
+    courtesy_only = (ev.flags.get("courtesy", 0.0) > 0 and not grievance
+                     and ev.flags.get("asking", 0.0) == 0)
+    # A question with no grievance is for the center to answer, unless it speaks of danger:
+    # a missed emergency costs more than a question sent to an agency.
+    question = (ev.flags.get("question", 0.0) >= t.question and not grievance
+                and ev.flags.get("urgency", 0.0) == 0 and Flag.EMERGENCY not in flags)
     evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
     where = f"; place: {place.evidence}" if place.evidence else ""
 
@@ -136,12 +155,13 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
                        f"{why} [{evidence}{where}]"[:1000])
 
     news = (Flag.NEGATIVE_NEWS,) if channel in source.news_channels else ()
+    marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
     if ev.flags.get("spam", 0.0) >= t.spam:
         return verdict(Disposition.NO_RESPONSE, None, (Flag.SPAM,), Priority.LOW, "spam")
-    if courtesy_only and Flag.EMERGENCY not in flags and not news:
-        return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT,), Priority.LOW,
-                       "thanks or greeting, no complaint")
-    marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
+    if (courtesy_only or question) and Flag.EMERGENCY not in flags and not news:
+        return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT, *marks),
+                       Priority.LOW, "thanks or greeting, no complaint" if courtesy_only
+                       else "a question for the center, no complaint")
     if confident and best_agency is not None:
         category_priority = rules.categories[category].priority if category else Priority.NORMAL
         if best_agency in rules.external:

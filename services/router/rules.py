@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,11 +25,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Pair(_Strict):
+    """A thing and what is wrong with it, anywhere in one clause: every `first` with every
+    `then` ("atap ... bocor", "lapak ... trotoar"), so a boundary is one rule, not a list."""
+
+    first: tuple[str, ...] = Field(min_length=1)
+    then: tuple[str, ...] = Field(min_length=1)
+    tier: Literal["decisive", "strong", "terms"] = "strong"
+    either_order: bool = False  # also "then ... first" ("trotoar penuh lapak")
+
+    def phrases(self) -> list[str]:
+        out = [f"{a} {ANYWHERE} {b}" for a in self.first for b in self.then]
+        if self.either_order:
+            out += [f"{b} {ANYWHERE} {a}" for a in self.first for b in self.then]
+        return out
+
+
 class Vocabulary(_Strict):
     exact: bool = False  # match as written, without stemming (profanity)
     decisive: tuple[str, ...] = ()  # names the owner outright; outranks ordinary evidence
     strong: tuple[str, ...] = ()  # the matter itself: "jalan rusak", "ktp", "pdam"
     terms: tuple[str, ...] = ()  # setting and context: "sekolah", "pasien", "parit"
+    pairs: tuple[Pair, ...] = ()
+
+    def tier(self, name: str) -> tuple[str, ...]:
+        """The phrases of one tier, the pairs' expansions included."""
+        return (*getattr(self, name), *(p for pair in self.pairs if pair.tier == name
+                                        for p in pair.phrases()))
 
 
 class Category(Vocabulary):
@@ -43,6 +66,11 @@ class Category(Vocabulary):
 class Courtesy(_Strict):
     courtesy: Vocabulary  # thanks, praise, greetings
     problem: Vocabulary  # anything that makes it a complaint after all
+    # Words of asking ("kapan", "mohon", "lapor"): not thanks, yet no grievance by themselves.
+    asking: Vocabulary = Vocabulary()
+    # A request for information ("mau tanya", "syarat", "jam buka"): with no grievance and no
+    # danger, a question for the center to answer, not a case for an agency.
+    question: Vocabulary = Vocabulary()
 
 
 class Emergency(_Strict):
@@ -61,6 +89,7 @@ class Thresholds(_Strict):
     abuse: float
     emergency_hazard: float
     emergency_alone: float  # hazard score that is an emergency without any urgency word
+    question: float = 3  # asking for information: one outright ask, or three things asked about
 
 
 class Duplicates(_Strict):
@@ -141,7 +170,7 @@ def _phrases(vocab: Vocabulary, owner: str, weights: Weights, normalizer: Normal
              stemmer: Stemmer, layer: str = "meaning") -> list[Phrase]:
     out = []
     for tier in ("decisive", "strong", "terms"):
-        for text in getattr(vocab, tier):
+        for text in vocab.tier(tier):
             words: list[str | None] = []
             for part in text.split():
                 if part == ANYWHERE:
@@ -151,7 +180,8 @@ def _phrases(vocab: Vocabulary, owner: str, weights: Weights, normalizer: Normal
                 words.extend(tokens if vocab.exact else stemmer.stems(tokens))
             if words:
                 out.append(Phrase(text, tuple(words), owner, getattr(weights, tier),
-                                  decisive=tier == "decisive", layer=layer, exact=vocab.exact))
+                                  decisive=tier == "decisive", context=tier == "terms",
+                                  layer=layer, exact=vocab.exact))
     return out
 
 
@@ -174,11 +204,15 @@ def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str]
     w = routing.weights
     phrases = [p for c in routing.categories
                for p in _phrases(c, f"category:{c.name}", w, normalizer, stemmer)]
-    for flag in ("political", "spam", "abuse"):
+    for flag in ("spam", "abuse"):
         phrases += _phrases(getattr(routing, flag), f"flag:{flag}", w, normalizer, stemmer)
+    # Political words are never hidden by a longer phrase of an agency ("pns ... timses"):
+    # a political message must be flagged even when it is also a case for an agency.
+    phrases += _phrases(routing.political, "flag:political", w, normalizer, stemmer,
+                        layer="political")
     # Courtesy and danger signals are a second reading of the same words: they neither hide
     # nor are hidden by the phrases that decide the agency.
-    for part in ("courtesy", "problem"):
+    for part in ("courtesy", "problem", "asking", "question"):
         phrases += _phrases(getattr(routing.courtesy, part), f"flag:{part}", w, normalizer,
                             stemmer, layer="courtesy")
     for part in ("hazard", "urgency", "past", "ongoing"):
