@@ -26,6 +26,7 @@ class Verdict:
     priority: Priority
     confidence: float
     reason: str
+    decided_by: str = "rules"  # "rules", "model" (rules had too little), "rules+model" (a tie)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,27 @@ def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None, emergenc
     return scores
 
 
+def second_opinion(rules: RuleSet, tokens: tuple[str, ...], stems: tuple[str, ...],
+                   ranked: list[tuple[str, tuple[float, str]]], rules_confidence: float
+                   ) -> tuple[str, str | None, float, str, str] | None:
+    """The model's pick when the rules are unsure: (agency, category, confidence, decided_by,
+    evidence), or None when the model is not sure enough either (the case goes to triage)."""
+    assert rules.model is not None
+    use = rules.source.model
+    (agency, p), *_ = rules.model.ranked(tokens, stems)
+    evidence = f"model {rules.model.version}: {agency} p={p:.2f}"
+    if agency == rules.center:
+        return None
+    scores = dict(ranked)
+    if agency in [a for a, _ in ranked[:2]] and p >= use.break_tie:
+        combined = round(1.0 - (1.0 - rules_confidence) * (1.0 - p), 3)
+        return agency, scores[agency][1], combined, "rules+model", evidence
+    if p >= use.decide_alone:
+        category = scores[agency][1] if agency in scores else None
+        return agency, category, round(p, 3), "model", evidence
+    return None
+
+
 def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None = None,
              category_hint: str | None = None) -> Verdict:
     """Route one message: agency (or None for the center), flags, priority, confidence."""
@@ -114,7 +136,8 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     channel = rules.channel(channel)
     tokens = rules.normalizer.tokens(text)
     words = tuple(light_stem(t) for t in tokens)
-    ev = Evidence.of(rules.index.find(rules.stemmer.stems(tokens), words))
+    stems = rules.stemmer.stems(tokens)
+    ev = Evidence.of(rules.index.find(stems, words))
     hinted = source.category_hints.get(category_hint or "")
     if hinted:  # what the citizen picked on a form is evidence, not proof
         ev.categories[hinted] = ev.categories.get(hinted, 0.0) + source.weights.strong
@@ -130,11 +153,20 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     conf = confidence(best, runner_up)
     confident = (best >= source.thresholds.min_score and conf >= source.thresholds.triage_confidence
                  and best_agency != AT_KECAMATAN)
+    political = ev.flags.get("political", 0.0) >= t.political
+    decided_by, opinion = "rules", ""
+    # The rules decide where they are sure; otherwise the learned model may decide alone or
+    # break a tie. Never for political content (recorded, not routed) or a kecamatan matter.
+    if (not confident and rules.model is not None and not political
+            and best_agency != AT_KECAMATAN):
+        pick = second_opinion(rules, tokens, stems, ranked, conf)
+        if pick is not None:
+            best_agency, category, conf, decided_by, opinion = pick
+            confident = True
 
     flags: list[Flag] = []
     if emergency:
         flags.append(Flag.EMERGENCY)
-    political = ev.flags.get("political", 0.0) >= t.political
     abusive = ev.flags.get("abuse", 0.0) >= t.abuse
     grievance = ev.flags.get("problem", 0.0) > 0
     courtesy_only = (ev.flags.get("courtesy", 0.0) > 0 and not grievance
@@ -145,14 +177,17 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
                 and ev.flags.get("urgency", 0.0) == 0 and Flag.EMERGENCY not in flags)
     evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
     where = f"; place: {place.evidence}" if place.evidence else ""
+    where += f"; {opinion}" if opinion else ""
 
     def verdict(disposition: Disposition, agency: str | None, extra: tuple[Flag, ...],
                 priority: Priority, why: str, conf_: float = conf) -> Verdict:
         all_flags = tuple(dict.fromkeys((*flags, *extra)))
         if Flag.EMERGENCY in all_flags:
             priority = Priority.EMERGENCY
+        by = decided_by if disposition in (Disposition.ASSIGNED, Disposition.EXTERNAL) \
+            else "rules"
         return Verdict(disposition, agency, category, kecamatan, all_flags, priority, conf_,
-                       f"{why} [{evidence}{where}]"[:1000])
+                       f"{why} [{evidence}{where}]"[:1000], by)
 
     news = (Flag.NEGATIVE_NEWS,) if channel in source.news_channels else ()
     marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
@@ -167,8 +202,9 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         if best_agency in rules.external:
             return verdict(Disposition.EXTERNAL, best_agency, (*marks, Flag.EXTERNAL),
                            category_priority, f"outside regency authority: {category}")
-        return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority,
-                       f"category {category} (score {best:g}, runner-up {runner_up:g})")
+        why = (f"category {category} (score {best:g}, runner-up {runner_up:g})"
+               if decided_by == "rules" else f"{decided_by}: {best_agency}")
+        return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority, why)
     if political:
         return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
                        "political content: recorded, not answered")

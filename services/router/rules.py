@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from schemas.directory import Directory
 from schemas.enums import Priority
 from services.router.lexicon import BOUNDARY, Normalizer
+from services.router.model import Model, load_model
 from services.router.phrases import ANYWHERE, Phrase, PhraseIndex
 from services.router.places import Gazetteer
 from services.router.stemming import Stemmer, root_words
@@ -104,6 +105,14 @@ class Weights(_Strict):
     terms: float = 1.0
 
 
+class ModelUse(_Strict):
+    """Where the learned second opinion is, and how sure it must be to act."""
+
+    file: str | None = None  # relative to routing.yaml; None: rules only
+    decide_alone: float = Field(default=0.6, ge=0, le=1)  # rules have nothing to go on
+    break_tie: float = Field(default=0.3, ge=0, le=1)  # between the rules' top two
+
+
 class RoutingFile(_Strict):
     """The schema of tenants/<tenant>/routing.yaml."""
 
@@ -124,6 +133,7 @@ class RoutingFile(_Strict):
     courtesy: Courtesy
     emergency: Emergency
     external_messages: dict[str, str]
+    model: ModelUse = ModelUse()
 
     @model_validator(mode="after")
     def _unique_names(self) -> RoutingFile:
@@ -150,9 +160,22 @@ class RuleSet:
     external: frozenset[str]  # agency codes outside regency authority
     center: str
     stopwords: frozenset[str] = frozenset()
+    model: Model | None = None
 
     def channel(self, name: str) -> str:
         return self.source.channel_aliases.get(name, name)
+
+    @property
+    def rules_version(self) -> str:
+        """The version of the rules alone, without the model's."""
+        return self.version.split("/")[0]
+
+
+def with_model(rules: RuleSet, model: Model | None) -> RuleSet:
+    """The same rules with another learned model (or none); the version names both, so every
+    decision says which rules and which model made it."""
+    version = rules.rules_version + (f"/{model.version}" if model is not None else "")
+    return replace(rules, model=model, version=version)
 
 
 def check_agencies(routing: RoutingFile, directory: Directory) -> None:
@@ -242,6 +265,9 @@ def _load(path: Path, directory: Directory) -> RuleSet:
     lexicon = {str(k): str(v) for k, v in lexicon_data["expand"].items()}
     # The version names the file's declared version and its exact content, so that an edit
     # without a version bump is still visible in every decision it makes.
-    return compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
-                         yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
-                         frozenset(lexicon_data.get("stopwords", ())))
+    rules = compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
+                          yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
+                          frozenset(lexicon_data.get("stopwords", ())))
+    if routing.model.file is None:
+        return rules
+    return with_model(rules, load_model(path.parent / routing.model.file))
