@@ -55,7 +55,7 @@ def _rules(rules: Path | None, model: Path | None, no_model: bool
     return directory, current, settings
 
 
-@app.command("decide", hidden=True)
+@app.command("decide")
 def route(
     source: Annotated[Path | None, typer.Argument(
         help="JSON Lines with id, channel, text (stdin when omitted or '-')")] = None,

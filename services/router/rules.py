@@ -270,4 +270,7 @@ def _load(path: Path, directory: Directory) -> RuleSet:
                           frozenset(lexicon_data.get("stopwords", ())))
     if routing.model.file is None:
         return rules
-    return with_model(rules, load_model(path.parent / routing.model.file))
+    model_path = path.parent / routing.model.file
+    if not model_path.is_file():
+        raise ValueError(f"{path.name}: model.file {routing.model.file} does not exist")
+    return with_model(rules, load_model(model_path))
