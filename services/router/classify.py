@@ -107,6 +107,16 @@ def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None, emergenc
     return scores
 
 
+def _without_places(stems: tuple[str, ...], spans: tuple[tuple[int, int], ...]
+                    ) -> tuple[str, ...]:
+    if not spans:
+        return stems
+    out = list(stems)
+    for start, end in spans:
+        out[start:end] = ["\u00b7"] * (end - start)  # a non-word: no phrase starts or matches
+    return tuple(out)
+
+
 def second_opinion(rules: RuleSet, tokens: tuple[str, ...], stems: tuple[str, ...],
                    ranked: list[tuple[str, tuple[float, str]]], rules_confidence: float
                    ) -> tuple[str, str | None, float, str, str] | None:
@@ -137,12 +147,12 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     tokens = rules.normalizer.tokens(text)
     words = tuple(light_stem(t) for t in tokens)
     stems = rules.stemmer.stems(tokens)
-    ev = Evidence.of(rules.index.find(stems, words))
+    place = rules.places.find(tokens)
+    ev = Evidence.of(rules.index.find(_without_places(stems, place.spans), words))
     hinted = source.category_hints.get(category_hint or "")
     if hinted:  # what the citizen picked on a form is evidence, not proof
         ev.categories[hinted] = ev.categories.get(hinted, 0.0) + source.weights.strong
         ev.phrases.setdefault(hinted, []).append(f"hint {category_hint}")
-    place = rules.places.find(tokens)
     kecamatan = place.kecamatan or rules.places.code_of(kecamatan_hint, rules.normalizer)
 
     emergency = _is_emergency(ev, channel in source.urgent_channels, rules)
@@ -171,10 +181,9 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     grievance = ev.flags.get("problem", 0.0) > 0
     courtesy_only = (ev.flags.get("courtesy", 0.0) > 0 and not grievance
                      and ev.flags.get("asking", 0.0) == 0)
-    # A question with no grievance is for the center to answer, unless it speaks of danger:
-    # a missed emergency costs more than a question sent to an agency.
-    question = (ev.flags.get("question", 0.0) >= t.question and not grievance
-                and ev.flags.get("urgency", 0.0) == 0 and Flag.EMERGENCY not in flags)
+    # A question with no grievance is for the center to answer, unless it speaks of danger
+    # (checked where it is used): a missed emergency costs more than a misplaced question.
+    question = ev.flags.get("question", 0.0) >= t.question and not grievance
     evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
     where = f"; place: {place.evidence}" if place.evidence else ""
     where += f"; {opinion}" if opinion else ""
@@ -197,6 +206,12 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT, *marks),
                        Priority.LOW, "thanks or greeting, no complaint" if courtesy_only
                        else "a question for the center, no complaint")
+    if political and Flag.EMERGENCY not in flags and not (confident and category in ev.decisive):
+        # Political content is recorded, not answered, even when it names a matter ("jalan
+        # rusak, jangan pilih petahana"), unless the matter's owner is named outright (a
+        # civil servant campaigning is BKPSDM's discipline case).
+        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
+                       "political content: recorded, not answered")
     if confident and best_agency is not None:
         category_priority = rules.categories[category].priority if category else Priority.NORMAL
         if best_agency in rules.external:
@@ -205,9 +220,6 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         why = (f"category {category} (score {best:g}, runner-up {runner_up:g})"
                if decided_by == "rules" else f"{decided_by}: {best_agency}")
         return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority, why)
-    if political:
-        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
-                       "political content: recorded, not answered")
     if abusive and Flag.EMERGENCY not in flags:
         return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
                        "abusive, no routable matter")
