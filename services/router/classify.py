@@ -206,10 +206,12 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT, *marks),
                        Priority.LOW, "thanks or greeting, no complaint" if courtesy_only
                        else "a question for the center, no complaint")
-    if political and Flag.EMERGENCY not in flags and not (confident and category in ev.decisive):
-        # Political content is recorded, not answered, even when it names a matter ("jalan
-        # rusak, jangan pilih petahana"), unless the matter's owner is named outright (a
-        # civil servant campaigning is BKPSDM's discipline case).
+    outweighed = not confident or (category not in ev.decisive
+                                   and ev.flags.get("political", 0.0) >= best)
+    if political and Flag.EMERGENCY not in flags and outweighed:
+        # Political content is recorded, not answered, also when it names a matter in
+        # passing ("jalan rusak, jangan pilih petahana"); a matter that outweighs the politics
+        # is routed with the flag, and a civil servant campaigning is BKPSDM's case outright.
         return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
                        "political content: recorded, not answered")
     if confident and best_agency is not None:
