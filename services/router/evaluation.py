@@ -163,11 +163,12 @@ def evaluate_records(records: Sequence[dict[str, Any]], rules: RuleSet, director
     if folds > 1:
         from threadpoolctl import threadpool_limits
 
-        from services.router.training import Example, cross_validate
+        from services.router.training import Example, cross_validate, cross_validate_router
 
         examples = [Example(r["text"], r["expected_agency"], "evaluated") for r in records
                     if (a := directory.get(r["expected_agency"])) is not None
                     and a.kind != "district"]
         with threadpool_limits(1):
             out += cross_validate(examples, rules, folds).lines()
+            out += cross_validate_router(examples, rules, folds).lines()
     return out

@@ -21,12 +21,12 @@ import orjson
 from services.router.lexicon import BOUNDARY
 
 FORMAT = "tanggap-router-model/1"
-CHAR_SIZES = (3, 4, 5)
+CHAR_SIZES = (2, 3, 4)
 
 
 def features(tokens: Sequence[str], stems: Sequence[str]) -> list[str]:
     """The n-grams of one normalised message: stemmed words and word pairs (within a clause),
-    and character 3-5-grams of each slang-expanded word (robust to spelling and affixes)."""
+    and character 2-4-grams of each slang-expanded word (robust to spelling and affixes)."""
     out: list[str] = []
     previous = ""
     for token, stem in zip(tokens, stems, strict=True):

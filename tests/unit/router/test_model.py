@@ -42,7 +42,7 @@ def _examples() -> list[Example]:
 
 def test_ngrams_are_words_pairs_within_a_clause_and_characters() -> None:
     grams_ = features(("jalan", "rusak", BOUNDARY, "parah"), ("jalan", "rusak", BOUNDARY, "parah"))
-    assert {"w:jalan", "w:rusak", "w:parah", "b:jalan_rusak", "c: ja", "c:sak "} <= set(grams_)
+    assert {"w:jalan", "w:rusak", "w:parah", "b:jalan_rusak", "c: j", "c:ak "} <= set(grams_)
     assert "b:rusak_parah" not in grams_  # a clause boundary separates them
 
 
@@ -54,7 +54,7 @@ def test_model_probabilities_equal_scikit_learns(rules: RuleSet) -> None:
     labels = [a for _, a in FISHERS]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1)
     matrix = vectorizer.fit_transform(docs)
-    classifier = LogisticRegression(C=10.0, solver="newton-cg", random_state=13).fit(
+    classifier = LogisticRegression(C=30.0, solver="newton-cg", random_state=13).fit(
         matrix, labels)
     model = decode(fit(_examples(), rules))
     probe = grams("nelayan minta jaring baru", rules)

@@ -93,3 +93,15 @@ def test_train_refuses_without_two_agencies(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["route", "train", "--corpus", str(one), "--out",
                                       str(tmp_path / "m.json.gz")])
     assert result.exit_code == 2 and "two agencies" in result.output
+
+
+def test_evaluate_cross_validates_the_learned_part_on_request(tmp_path: Path) -> None:
+    rows = [("nelayan minta bantuan jaring", "dispertan"), ("lampu jalan mati", "dinas-perkim"),
+            ("nelayan butuh mesin tempel", "dispertan"), ("lampu jalan padam", "dinas-perkim")]
+    labelled = b"".join(orjson.dumps({"id": str(i), "channel": "web", "text": t,
+                                      "expected_agency": a, "flags": []}) + b"\n"
+                        for i, (t, a) in enumerate(rows * 2))
+    result = CliRunner().invoke(app, ["route", "--evaluate", "--folds", "2"], input=labelled)
+    assert result.exit_code == 0, result.output
+    assert "2-fold cross-validation on 8 examples" in result.output
+    assert "rules with model" in result.output and "decided by:" in result.output
