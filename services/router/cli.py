@@ -21,7 +21,7 @@ class _DecideByDefault(TyperGroup):
     subcommand is the input of the default one."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or args[0] not in self.commands:
+        if not args or args[0] not in (*self.commands, "--help"):
             args = ["decide", *args]
         return super().parse_args(ctx, args)
 
