@@ -25,6 +25,10 @@ class Decision(Event):
     disposition: Disposition
     text: str = Field(default="", max_length=10_000)  # masked text, as received
     reason: str | None = Field(default=None, max_length=1000)
+    # Which part made the decision: the router's "rules", its learned "model", both
+    # ("rules+model": the model broke the rules' tie), an "operator", or a "redirect".
+    # None on events from before it was recorded.
+    decided_by: Literal["rules", "model", "rules+model", "operator", "redirect"] | None = None
 
 
 class ComplaintAssigned(Decision):

@@ -13,7 +13,7 @@ from services.audit.replay_command import replay_command
 from services.audit.whatif_command import whatif
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
-from services.router.cli import route
+from services.router.cli import app as route_app
 from services.sla.cli import report
 
 app = typer.Typer(help="tanggap: public-complaint backbone on Kafka", no_args_is_help=True)
@@ -23,7 +23,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(intake_app, name="intake")
 app.add_typer(agency_keys_app, name="agency-keys")
-app.command("route")(route)
+app.add_typer(route_app, name="route")
 app.command("report")(report)
 app.command("timeline")(timeline)
 app.command("lag")(lag)

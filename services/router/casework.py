@@ -36,7 +36,7 @@ class Change:
 def _to(state: CaseState, cause: Event, agency: str, rules: RuleSet, directory: Directory,
         chain: tuple[str, ...], assigned_by: str, reason: str) -> Decision:
     fields = {**cause.caused("assigned"), **state.decision_fields(rules.version),
-              "reason": reason[:1000]}
+              "reason": reason[:1000], "decided_by": assigned_by}
     holder = directory.get(agency)
     if holder is not None and holder.kind == "external":
         message = rules.source.external_messages.get(agency, "")

@@ -26,6 +26,7 @@ class Verdict:
     priority: Priority
     confidence: float
     reason: str
+    decided_by: str = "rules"  # "rules", "model" (rules had too little), "rules+model" (a tie)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Evidence:
     decisive: frozenset[str]
     flags: dict[str, float]
     phrases: dict[str, list[str]]
+    matters: frozenset[str] = frozenset()  # categories with more than setting words
 
     @classmethod
     def of(cls, matches: list[Match]) -> Evidence:
@@ -43,13 +45,17 @@ class Evidence:
         flags: dict[str, float] = defaultdict(float)
         phrases: dict[str, list[str]] = defaultdict(list)
         decisive = set()
+        matters = set()
         for m in matches:
             kind, _, name = m.phrase.owner.partition(":")
             (categories if kind == "category" else flags)[name] += m.phrase.weight
             phrases[name].append(m.phrase.text)
             if m.phrase.decisive:
                 decisive.add(name)
-        return cls(dict(categories), frozenset(decisive), dict(flags), dict(phrases))
+            if kind == "category" and not m.phrase.context:
+                matters.add(name)
+        return cls(dict(categories), frozenset(decisive), dict(flags), dict(phrases),
+                   frozenset(matters))
 
 
 def confidence(best: float, runner_up: float) -> float:
@@ -75,10 +81,16 @@ def _is_emergency(ev: Evidence, channel_urgent: bool, rules: RuleSet) -> bool:
     return hazard >= t.emergency_alone or (hazard >= t.emergency_hazard and urgency > 0)
 
 
-def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None
+def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None, emergency: bool
                    ) -> dict[str, tuple[float, str]]:
-    """Score per agency (its best category's name kept); decisive evidence excludes the rest."""
+    """Score per agency (its best category's name kept); decisive evidence excludes the rest.
+
+    In an emergency, setting words name the place ("di depan SDN"), not who must act: only
+    categories with evidence of the matter itself compete, when there are any.
+    """
     names = ev.decisive or ev.categories.keys()
+    if emergency and not ev.decisive and ev.matters:
+        names = [n for n in names if n in ev.matters]
     scores: dict[str, tuple[float, str]] = {}
     past = _only_past(ev)
     for name in names:
@@ -95,63 +107,121 @@ def _agency_scores(ev: Evidence, rules: RuleSet, kecamatan: str | None
     return scores
 
 
+def _without_places(stems: tuple[str, ...], spans: tuple[tuple[int, int], ...]
+                    ) -> tuple[str, ...]:
+    if not spans:
+        return stems
+    out = list(stems)
+    for start, end in spans:
+        out[start:end] = ["\u00b7"] * (end - start)  # a non-word: no phrase starts or matches
+    return tuple(out)
+
+
+def second_opinion(rules: RuleSet, tokens: tuple[str, ...], stems: tuple[str, ...],
+                   ranked: list[tuple[str, tuple[float, str]]], rules_confidence: float
+                   ) -> tuple[str, str | None, float, str, str] | None:
+    """The model's pick when the rules are unsure: (agency, category, confidence, decided_by,
+    evidence), or None when the model is not sure enough either (the case goes to triage)."""
+    assert rules.model is not None
+    use = rules.source.model
+    (agency, p), *_ = rules.model.ranked(tokens, stems)
+    evidence = f"model {rules.model.version}: {agency} p={p:.2f}"
+    if agency == rules.center:
+        return None
+    scores = dict(ranked)
+    if agency in [a for a, _ in ranked[:2]] and p >= use.break_tie:
+        combined = round(1.0 - (1.0 - rules_confidence) * (1.0 - p), 3)
+        return agency, scores[agency][1], combined, "rules+model", evidence
+    if p >= use.decide_alone:
+        category = scores[agency][1] if agency in scores else None
+        return agency, category, round(p, 3), "model", evidence
+    return None
+
+
 def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None = None,
              category_hint: str | None = None) -> Verdict:
     """Route one message: agency (or None for the center), flags, priority, confidence."""
     source = rules.source
+    t = source.thresholds
     channel = rules.channel(channel)
     tokens = rules.normalizer.tokens(text)
     words = tuple(light_stem(t) for t in tokens)
-    ev = Evidence.of(rules.index.find(rules.stemmer.stems(tokens), words))
+    stems = rules.stemmer.stems(tokens)
+    place = rules.places.find(tokens)
+    ev = Evidence.of(rules.index.find(_without_places(stems, place.spans), words))
     hinted = source.category_hints.get(category_hint or "")
     if hinted:  # what the citizen picked on a form is evidence, not proof
         ev.categories[hinted] = ev.categories.get(hinted, 0.0) + source.weights.strong
         ev.phrases.setdefault(hinted, []).append(f"hint {category_hint}")
-    place = rules.places.find(tokens)
     kecamatan = place.kecamatan or rules.places.code_of(kecamatan_hint, rules.normalizer)
 
-    ranked = sorted(_agency_scores(ev, rules, kecamatan).items(), key=lambda kv: -kv[1][0])
+    emergency = _is_emergency(ev, channel in source.urgent_channels, rules)
+    ranked = sorted(_agency_scores(ev, rules, kecamatan, emergency).items(),
+                    key=lambda kv: -kv[1][0])
     best_agency, (best, category) = ranked[0] if ranked else (None, (0.0, None))
     runner_up = ranked[1][1][0] if len(ranked) > 1 else 0.0
     conf = confidence(best, runner_up)
     confident = (best >= source.thresholds.min_score and conf >= source.thresholds.triage_confidence
                  and best_agency != AT_KECAMATAN)
+    political = ev.flags.get("political", 0.0) >= t.political
+    decided_by, opinion = "rules", ""
+    # The rules decide where they are sure; otherwise the learned model may decide alone or
+    # break a tie. Never for political content (recorded, not routed) or a kecamatan matter.
+    if (not confident and rules.model is not None and not political
+            and best_agency != AT_KECAMATAN):
+        pick = second_opinion(rules, tokens, stems, ranked, conf)
+        if pick is not None:
+            best_agency, category, conf, decided_by, opinion = pick
+            confident = True
 
     flags: list[Flag] = []
-    t = source.thresholds
-    if _is_emergency(ev, channel in source.urgent_channels, rules):
+    if emergency:
         flags.append(Flag.EMERGENCY)
-    political = ev.flags.get("political", 0.0) >= t.political
     abusive = ev.flags.get("abuse", 0.0) >= t.abuse
-    courtesy_only = ev.flags.get("courtesy", 0.0) > 0 and ev.flags.get("problem", 0.0) == 0
+    grievance = ev.flags.get("problem", 0.0) > 0
+    courtesy_only = (ev.flags.get("courtesy", 0.0) > 0 and not grievance
+                     and ev.flags.get("asking", 0.0) == 0)
+    # A question with no grievance is for the center to answer, unless it speaks of danger
+    # (checked where it is used): a missed emergency costs more than a misplaced question.
+    question = ev.flags.get("question", 0.0) >= t.question and not grievance
     evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
     where = f"; place: {place.evidence}" if place.evidence else ""
+    where += f"; {opinion}" if opinion else ""
 
     def verdict(disposition: Disposition, agency: str | None, extra: tuple[Flag, ...],
                 priority: Priority, why: str, conf_: float = conf) -> Verdict:
         all_flags = tuple(dict.fromkeys((*flags, *extra)))
         if Flag.EMERGENCY in all_flags:
             priority = Priority.EMERGENCY
+        by = decided_by if disposition in (Disposition.ASSIGNED, Disposition.EXTERNAL) \
+            else "rules"
         return Verdict(disposition, agency, category, kecamatan, all_flags, priority, conf_,
-                       f"{why} [{evidence}{where}]"[:1000])
+                       f"{why} [{evidence}{where}]"[:1000], by)
 
     news = (Flag.NEGATIVE_NEWS,) if channel in source.news_channels else ()
+    marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
     if ev.flags.get("spam", 0.0) >= t.spam:
         return verdict(Disposition.NO_RESPONSE, None, (Flag.SPAM,), Priority.LOW, "spam")
-    if courtesy_only and Flag.EMERGENCY not in flags and not news:
-        return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT,), Priority.LOW,
-                       "thanks or greeting, no complaint")
-    marks = (Flag.POLITICAL,) * political + (Flag.ABUSE,) * abusive + news
+    if (courtesy_only or question) and Flag.EMERGENCY not in flags and not news:
+        return verdict(Disposition.NO_RESPONSE, None, (Flag.NOT_A_COMPLAINT, *marks),
+                       Priority.LOW, "thanks or greeting, no complaint" if courtesy_only
+                       else "a question for the center, no complaint")
+    outweighed = not confident or (category not in ev.decisive
+                                   and ev.flags.get("political", 0.0) >= best)
+    if political and Flag.EMERGENCY not in flags and outweighed:
+        # Political content is recorded, not answered, also when it names a matter in
+        # passing ("jalan rusak, jangan pilih petahana"); a matter that outweighs the politics
+        # is routed with the flag, and a civil servant campaigning is BKPSDM's case outright.
+        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
+                       "political content: recorded, not answered")
     if confident and best_agency is not None:
         category_priority = rules.categories[category].priority if category else Priority.NORMAL
         if best_agency in rules.external:
             return verdict(Disposition.EXTERNAL, best_agency, (*marks, Flag.EXTERNAL),
                            category_priority, f"outside regency authority: {category}")
-        return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority,
-                       f"category {category} (score {best:g}, runner-up {runner_up:g})")
-    if political:
-        return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
-                       "political content: recorded, not answered")
+        why = (f"category {category} (score {best:g}, runner-up {runner_up:g})"
+               if decided_by == "rules" else f"{decided_by}: {best_agency}")
+        return verdict(Disposition.ASSIGNED, best_agency, marks, category_priority, why)
     if abusive and Flag.EMERGENCY not in flags:
         return verdict(Disposition.NO_RESPONSE, None, marks, Priority.LOW,
                        "abusive, no routable matter")

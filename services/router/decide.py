@@ -53,7 +53,7 @@ def decision_event(event: ComplaintReceived, verdict: Verdict, rules: RuleSet, t
     common = {**event.caused("routed"), "ticket": event.ticket, "kecamatan": verdict.kecamatan,
               "category": verdict.category, "flags": verdict.flags, "priority": verdict.priority,
               "confidence": verdict.confidence, "rules_version": rules.version, "text": text,
-              "reason": verdict.reason}
+              "reason": verdict.reason, "decided_by": verdict.decided_by}
     if verdict.disposition is Disposition.ASSIGNED:
         assert verdict.agency is not None
         return ComplaintAssigned(**common, agency=verdict.agency, parent_complaint_id=parent_id)

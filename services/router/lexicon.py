@@ -18,6 +18,9 @@ _MALAY_NYE = re.compile(r"^([a-z]{3,})nye$")
 # Digits standing for letters inside a word, as in censored insults: "g0bl0k", "b4ngsat".
 _LEET = re.compile(r"(?<=[a-z])[013457](?=[a-z])")
 _LEET_LETTERS = str.maketrans("013457", "oieast")
+# The dot of an abbreviation ("Jl. Suprapto", "Gg. Mawar") does not end the clause.
+_ABBREVIATION_DOT = re.compile(
+    r"\b(jl|jln|gg|kec|kel|ds|no|rt|rw|dr|drs|sdr|sdri|bpk|ibu|yth|kab|prov|tlp|telp|hp|st|h)\.")
 _PARTICLE = re.compile(r"^([a-z]{4,}?)(nya|lah|kah|pun|mu|lu|tuh)$")
 
 
@@ -44,6 +47,7 @@ class Normalizer:
         """Lower-cased, slang-expanded tokens; punctuation becomes a single BOUNDARY."""
         cleaned = unicodedata.normalize("NFKC", text).lower()
         cleaned = _URL.sub(" tautan ", cleaned)
+        cleaned = _ABBREVIATION_DOT.sub(r"\1 ", cleaned)
         cleaned = _MENTION.sub(r" \1 ", cleaned)
         cleaned = _REDUPLICATED.sub(r"\1 \1\2", cleaned)
         cleaned = _LEET.sub(_unleet, cleaned)

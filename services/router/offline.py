@@ -11,7 +11,8 @@ import orjson
 from services.router.decide import judge
 from services.router.rules import RuleSet
 
-FIELDS = ("agency", "disposition", "category", "kecamatan", "flags", "priority", "confidence")
+FIELDS = ("agency", "disposition", "category", "kecamatan", "flags", "priority", "confidence",
+          "decided_by")
 COMPARED = ("agency", "disposition", "kecamatan", "flags", "priority")
 
 
@@ -42,7 +43,7 @@ def decision_record(record: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
             "disposition": verdict.disposition.value, "category": verdict.category,
             "kecamatan": verdict.kecamatan, "flags": [f.value for f in verdict.flags],
             "priority": verdict.priority.value, "confidence": verdict.confidence,
-            "rules_version": rules.version}
+            "decided_by": verdict.decided_by, "rules_version": rules.version}
 
 
 @dataclass

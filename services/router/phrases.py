@@ -21,6 +21,7 @@ class Phrase:
     owner: str
     weight: float
     decisive: bool = False  # names the owner of the matter outright (e.g. "jalan provinsi")
+    context: bool = False  # a setting ("sekolah", "pasar"), not the matter itself
     layer: str = "meaning"  # longer phrases hide shorter ones only within the same layer
     exact: bool = False  # match the words as written, unstemmed (profanity, not "kurang ajar"
     #                      out of "kekurangan pengajar")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -28,6 +28,9 @@ class Place:
 class Location:
     kecamatan: str | None
     evidence: str  # the words that gave it away, for the decision's reason
+    # Token spans of multi-word place names found ("Sungai Besar"): their words name a place,
+    # not a matter, so they are no evidence for an agency.
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 class Gazetteer:
@@ -90,6 +93,7 @@ class Gazetteer:
     def find(self, tokens: tuple[str, ...]) -> Location:
         """The kecamatan the message is about: named kecamatan first, then unambiguous villages."""
         hits: list[tuple[str, Place]] = []
+        spans: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
             for n in range(min(MAX_WORDS, len(tokens) - i), 0, -1):
@@ -104,10 +108,12 @@ class Gazetteer:
                 usable = [p for p in places if prefixed or not p.needs_prefix]
                 if usable:
                     hits.extend((" ".join(name), p) for p in usable)
+                    if n > 1:
+                        spans.append((i, i + n))
                     i += n - 1
                     break
             i += 1
-        return resolve(hits)
+        return replace(resolve(hits), spans=tuple(spans))
 
 
 def resolve(hits: Iterable[tuple[str, Place]]) -> Location:

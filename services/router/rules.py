@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from schemas.directory import Directory
 from schemas.enums import Priority
 from services.router.lexicon import BOUNDARY, Normalizer
+from services.router.model import Model, load_model
 from services.router.phrases import ANYWHERE, Phrase, PhraseIndex
 from services.router.places import Gazetteer
 from services.router.stemming import Stemmer, root_words
@@ -24,11 +26,33 @@ class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Pair(_Strict):
+    """A thing and what is wrong with it, anywhere in one clause: every `first` with every
+    `then` ("atap ... bocor", "lapak ... trotoar"), so a boundary is one rule, not a list."""
+
+    first: tuple[str, ...] = Field(min_length=1)
+    then: tuple[str, ...] = Field(min_length=1)
+    tier: Literal["decisive", "strong", "terms"] = "strong"
+    either_order: bool = False  # also "then ... first" ("trotoar penuh lapak")
+
+    def phrases(self) -> list[str]:
+        out = [f"{a} {ANYWHERE} {b}" for a in self.first for b in self.then]
+        if self.either_order:
+            out += [f"{b} {ANYWHERE} {a}" for a in self.first for b in self.then]
+        return out
+
+
 class Vocabulary(_Strict):
     exact: bool = False  # match as written, without stemming (profanity)
     decisive: tuple[str, ...] = ()  # names the owner outright; outranks ordinary evidence
     strong: tuple[str, ...] = ()  # the matter itself: "jalan rusak", "ktp", "pdam"
     terms: tuple[str, ...] = ()  # setting and context: "sekolah", "pasien", "parit"
+    pairs: tuple[Pair, ...] = ()
+
+    def tier(self, name: str) -> tuple[str, ...]:
+        """The phrases of one tier, the pairs' expansions included."""
+        return (*getattr(self, name), *(p for pair in self.pairs if pair.tier == name
+                                        for p in pair.phrases()))
 
 
 class Category(Vocabulary):
@@ -43,6 +67,11 @@ class Category(Vocabulary):
 class Courtesy(_Strict):
     courtesy: Vocabulary  # thanks, praise, greetings
     problem: Vocabulary  # anything that makes it a complaint after all
+    # Words of asking ("kapan", "mohon", "lapor"): not thanks, yet no grievance by themselves.
+    asking: Vocabulary = Vocabulary()
+    # A request for information ("mau tanya", "syarat", "jam buka"): with no grievance and no
+    # danger, a question for the center to answer, not a case for an agency.
+    question: Vocabulary = Vocabulary()
 
 
 class Emergency(_Strict):
@@ -61,6 +90,7 @@ class Thresholds(_Strict):
     abuse: float
     emergency_hazard: float
     emergency_alone: float  # hazard score that is an emergency without any urgency word
+    question: float = 3  # asking for information: one outright ask, or three things asked about
 
 
 class Duplicates(_Strict):
@@ -73,6 +103,14 @@ class Weights(_Strict):
     decisive: float = 3.0
     strong: float = 3.0
     terms: float = 1.0
+
+
+class ModelUse(_Strict):
+    """Where the learned second opinion is, and how sure it must be to act."""
+
+    file: str | None = None  # relative to routing.yaml; None: rules only
+    decide_alone: float = Field(default=0.6, ge=0, le=1)  # rules have nothing to go on
+    break_tie: float = Field(default=0.3, ge=0, le=1)  # between the rules' top two
 
 
 class RoutingFile(_Strict):
@@ -95,6 +133,7 @@ class RoutingFile(_Strict):
     courtesy: Courtesy
     emergency: Emergency
     external_messages: dict[str, str]
+    model: ModelUse = ModelUse()
 
     @model_validator(mode="after")
     def _unique_names(self) -> RoutingFile:
@@ -121,9 +160,22 @@ class RuleSet:
     external: frozenset[str]  # agency codes outside regency authority
     center: str
     stopwords: frozenset[str] = frozenset()
+    model: Model | None = None
 
     def channel(self, name: str) -> str:
         return self.source.channel_aliases.get(name, name)
+
+    @property
+    def rules_version(self) -> str:
+        """The version of the rules alone, without the model's."""
+        return self.version.split("/")[0]
+
+
+def with_model(rules: RuleSet, model: Model | None) -> RuleSet:
+    """The same rules with another learned model (or none); the version names both, so every
+    decision says which rules and which model made it."""
+    version = rules.rules_version + (f"/{model.version}" if model is not None else "")
+    return replace(rules, model=model, version=version)
 
 
 def check_agencies(routing: RoutingFile, directory: Directory) -> None:
@@ -141,7 +193,7 @@ def _phrases(vocab: Vocabulary, owner: str, weights: Weights, normalizer: Normal
              stemmer: Stemmer, layer: str = "meaning") -> list[Phrase]:
     out = []
     for tier in ("decisive", "strong", "terms"):
-        for text in getattr(vocab, tier):
+        for text in vocab.tier(tier):
             words: list[str | None] = []
             for part in text.split():
                 if part == ANYWHERE:
@@ -151,7 +203,8 @@ def _phrases(vocab: Vocabulary, owner: str, weights: Weights, normalizer: Normal
                 words.extend(tokens if vocab.exact else stemmer.stems(tokens))
             if words:
                 out.append(Phrase(text, tuple(words), owner, getattr(weights, tier),
-                                  decisive=tier == "decisive", layer=layer, exact=vocab.exact))
+                                  decisive=tier == "decisive", context=tier == "terms",
+                                  layer=layer, exact=vocab.exact))
     return out
 
 
@@ -174,11 +227,15 @@ def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str]
     w = routing.weights
     phrases = [p for c in routing.categories
                for p in _phrases(c, f"category:{c.name}", w, normalizer, stemmer)]
-    for flag in ("political", "spam", "abuse"):
+    for flag in ("spam", "abuse"):
         phrases += _phrases(getattr(routing, flag), f"flag:{flag}", w, normalizer, stemmer)
+    # Political words are never hidden by a longer phrase of an agency ("pns ... timses"):
+    # a political message must be flagged even when it is also a case for an agency.
+    phrases += _phrases(routing.political, "flag:political", w, normalizer, stemmer,
+                        layer="political")
     # Courtesy and danger signals are a second reading of the same words: they neither hide
     # nor are hidden by the phrases that decide the agency.
-    for part in ("courtesy", "problem"):
+    for part in ("courtesy", "problem", "asking", "question"):
         phrases += _phrases(getattr(routing.courtesy, part), f"flag:{part}", w, normalizer,
                             stemmer, layer="courtesy")
     for part in ("hazard", "urgency", "past", "ongoing"):
@@ -208,6 +265,12 @@ def _load(path: Path, directory: Directory) -> RuleSet:
     lexicon = {str(k): str(v) for k, v in lexicon_data["expand"].items()}
     # The version names the file's declared version and its exact content, so that an edit
     # without a version bump is still visible in every decision it makes.
-    return compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
-                         yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
-                         frozenset(lexicon_data.get("stopwords", ())))
+    rules = compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
+                          yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
+                          frozenset(lexicon_data.get("stopwords", ())))
+    if routing.model.file is None:
+        return rules
+    model_path = path.parent / routing.model.file
+    if not model_path.is_file():
+        raise ValueError(f"{path.name}: model.file {routing.model.file} does not exist")
+    return with_model(rules, load_model(model_path))

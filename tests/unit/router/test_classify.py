@@ -121,3 +121,62 @@ def test_a_forms_category_hint_is_evidence(rules: RuleSet) -> None:
 def test_reason_names_the_evidence(rules: RuleSet) -> None:
     result = verdict(rules, "jalan rusak di Kec. Sandai")
     assert "jalan rusak" in result.reason and "sandai" in result.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Min, jam buka kantor Disdukcapil hari Sabtu sampai jam berapa?",
+    "mau tanya, syarat bikin SKTM apa saja ya?",
+    "mohon info jadwal posyandu bulan depan",
+])
+def test_a_question_without_a_grievance_stays_with_the_center(rules: RuleSet, text: str) -> None:
+    result = verdict(rules, text)
+    assert result.disposition is Disposition.NO_RESPONSE and result.agency is None
+    assert Flag.NOT_A_COMPLAINT in result.flags
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    ("mau tanya, KTP saya sudah 3 bulan belum jadi kenapa ya?", "disdukcapil"),
+    ("info min, air PDAM di rumah kami mati dari pagi", "perumda-air"),
+])
+def test_a_question_with_a_grievance_is_a_complaint(rules: RuleSet, text: str,
+                                                   agency: str) -> None:
+    assert verdict(rules, text).agency == agency
+
+
+def test_a_question_about_danger_is_still_an_emergency(rules: RuleSet) -> None:
+    result = verdict(rules, "info dong, rumah di sebelah terbakar sekarang, nomor damkar berapa?")
+    assert Flag.EMERGENCY in result.flags and result.agency == "damkar"
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    ("atap pasar bocor, lantai los becek", "dinas-pupr"),  # the market's building
+    ("sewa kios di pasar naik dua kali lipat", "disperindag"),  # the market's management
+    ("lapak PKL makan badan jalan depan sekolah", "satpol-pp"),  # public space occupied
+    ("mobil parkir di bahu jalan sampai dua lapis", "dishub"),  # a vehicle standing
+    ("trotoar di depan kantor pos pecah dan berlubang", "dinas-pupr"),  # a defect
+])
+def test_boundaries_are_decided_by_what_is_wrong_with_what(rules: RuleSet, text: str,
+                                                           agency: str) -> None:
+    assert verdict(rules, text).agency == agency
+
+
+def test_a_multi_word_place_name_is_no_evidence_for_an_agency(rules: RuleSet) -> None:
+    # "Sungai Besar" is a village: its "sungai" is not a river for the environment office.
+    result = verdict(rules, "jalan di desa Sungai Besar rusak parah")
+    assert result.agency == "dinas-pupr" and result.kecamatan == "kec-matan-hilir-selatan"
+
+
+def test_political_content_naming_a_matter_in_passing_is_not_routed(rules: RuleSet) -> None:
+    result = verdict(rules, "Jalan rusak dibiarkan, pas pilkada baru diaspal. "
+                            "Jangan pilih petahana!")
+    assert result.disposition is Disposition.NO_RESPONSE and Flag.POLITICAL in result.flags
+
+
+def test_a_civil_servant_campaigning_is_bkpsdms_case(rules: RuleSet) -> None:
+    result = verdict(rules, "PNS di dinas kami ikut jadi timses paslon, tiap malam rapat")
+    assert result.agency == "bkpsdm" and Flag.POLITICAL in result.flags
+
+
+def test_in_an_emergency_the_setting_does_not_compete(rules: RuleSet) -> None:
+    result = verdict(rules, "anak ditabrak lari di depan SDN 3 barusan, kepalanya berdarah")
+    assert Flag.EMERGENCY in result.flags and result.agency == "ext-polres"

@@ -1,8 +1,13 @@
-"""Done-when figures on the labelled corpus: accuracy, triage rate, flag precision and recall.
+"""Done-when figures on the labelled corpora: accuracy, triage rate, flag precision and recall.
 
 Lines 1-80 of complaints-dev.jsonl were read while writing the rules (the development split);
-lines 81-128 were never read, only their aggregate figures looked at (the held-out split).
+lines 81-128 were never read, only their aggregate figures looked at (the untouched split).
 fresh-complaints*.jsonl are examples written by the rules' author before running the rules.
+boundaries-dev.jsonl / boundaries-heldout.jsonl: complaints at the agencies' borders, written
+before the boundary rules; the held-out half was scored once at the end of the first round of
+rules, whose later fixes were then measured on boundaries-2-heldout.jsonl (written before them).
+The committed model was trained on the development parts only (test_model.py checks it).
+Items of a held-out set are never printed: figures only.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 CORPUS = DATA / "complaints-dev.jsonl"
 FRESH = (Path(__file__).parent / "data" / "fresh-complaints.jsonl",
          Path(__file__).parent / "data" / "fresh-complaints-2.jsonl")
+BOUNDARIES_DEV = DATA / "boundaries-dev.jsonl"
+BOUNDARIES_HELD_OUT = (DATA / "boundaries-heldout.jsonl", DATA / "boundaries-2-heldout.jsonl")
 DEVELOPMENT = 80  # the first 80 lines
 _NOW = datetime(2026, 5, 4, tzinfo=UTC)  # the corpus has no times: everything is in the window
 
@@ -60,21 +67,31 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     development = report(corpus[:DEVELOPMENT], rules, directory)
     held_out = report(corpus[DEVELOPMENT:], rules, directory, hide_items=True)
     fresh = [report(load(path), rules, directory) for path in FRESH]
+    boundaries = report(load(BOUNDARIES_DEV), rules, directory)
+    unseen = [report(load(path), rules, directory, hide_items=True)
+              for path in BOUNDARIES_HELD_OUT]
     with capsys.disabled():
         print()
         for title, figures in [(f"complaints-dev.jsonl, all ({rules.version})", everything),
                                ("development split (lines 1-80, read)", development),
-                               ("held-out split (lines 81-128, never read)", held_out),
+                               ("untouched split (lines 81-128, never read)", held_out),
                                *[(f"{p.name} (own fresh examples)", r)
-                                 for p, r in zip(FRESH, fresh, strict=True)]]:
+                                 for p, r in zip(FRESH, fresh, strict=True)],
+                               ("boundaries-dev.jsonl (read; model trained on it)", boundaries),
+                               *[(f"{p.name} (held out: figures only)", r)
+                                 for p, r in zip(BOUNDARIES_HELD_OUT, unseen, strict=True)]]:
             print("\n".join(figures.lines(title)))
     assert everything.accuracy >= 0.90
     assert everything.triage_rate <= 0.15
     assert everything.flags["political"].recall >= 0.95
     assert everything.flags["emergency"].recall >= 0.95
-    # The held-out split is where the rules meet text they were not written for; its figures
+    # Recall of political content must stay complete wherever it is measured.
+    for figures in (held_out, *unseen):
+        assert figures.flags["political"].recall == 1.0
+    # The unseen sets are where the rules meet text they were not written for; their figures
     # are below the aims (see the note); these floors only catch a regression.
-    assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.25
+    assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.21
+    assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.80
 
 
 def test_reports_of_one_incident_are_linked_in_arrival_order(

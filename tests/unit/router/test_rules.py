@@ -16,6 +16,7 @@ from tests.unit.router.conftest import RULES_PATH
 def copy_rules(tmp_path: Path) -> Path:
     for name in ("routing.yaml", "lexicon.yaml", "places.yaml"):
         shutil.copy(RULES_PATH.parent / name, tmp_path / name)
+    shutil.copytree(RULES_PATH.parent / "model", tmp_path / "model", dirs_exist_ok=True)
     return tmp_path / "routing.yaml"
 
 
@@ -45,5 +46,14 @@ def test_version_changes_with_content_even_without_a_bump(tmp_path: Path,
     sub.mkdir()
     for name in ("routing.yaml", "lexicon.yaml", "places.yaml"):
         shutil.copy(tmp_path / name, sub / name)
+    shutil.copytree(tmp_path / "model", sub / "model")
     after = load_rules(sub / "routing.yaml", directory).version
     assert before.split("+")[0] == after.split("+")[0] and before != after
+
+
+def test_a_routing_file_naming_a_missing_model_is_refused(tmp_path: Path,
+                                                         directory: Directory) -> None:
+    path = copy_rules(tmp_path)
+    shutil.rmtree(tmp_path / "model")
+    with pytest.raises(ValueError, match="model.file model/router-model.json.gz"):
+        load_rules(path, directory)
