@@ -13,6 +13,7 @@ def write_candidate(folder: Path) -> Path:
     """Street lighting moves from dinas-perkim to dinas-pupr; the response target becomes 12 h."""
     for name in ("routing.yaml", "lexicon.yaml", "places.yaml"):
         shutil.copy(TENANT / name, folder / name)
+    shutil.copytree(TENANT / "model", folder / "model", dirs_exist_ok=True)  # the learned part
     routing = (TENANT / "routing.yaml").read_text(encoding="utf-8")
     assert MOVED in routing
     (folder / "routing.yaml").write_text(
