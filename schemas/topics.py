@@ -34,6 +34,9 @@ from schemas.sla import (
 )
 
 FOREVER = -1
+# The parties that connect to Kafka: the four services and channel adapters that cannot call
+# HTTP (they write raw submissions). Agencies are parties too, as `agency:<code>`.
+SERVICES = ("intake", "router", "sla", "notifier", "adapter")
 DAY_MS = 24 * 3600 * 1000
 
 
@@ -47,6 +50,11 @@ class TopicSpec:
     retention_ms: int = FOREVER
     cleanup_policy: str = "delete"
     raw: bool = False  # carries non-event records (raw channel submissions, dead letters)
+    # Who writes and who reads the topic: service names (SERVICES), or `agency:<code>` for an
+    # agency's own client. The one source for the ACLs (services/runtime/acl_plan.py) and the
+    # API documents; a dead-letter topic is written by its source topic's consumers.
+    producers: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
 
     def config(self) -> dict[str, str]:
         """Broker-side topic configuration."""
@@ -67,26 +75,41 @@ def _t(name: str, carries: tuple[type[Event], ...], description: str, **kw: obje
 
 
 SUBMISSIONS = _t("complaints.submissions", (), "raw channel submissions from adapters that "
-                 "cannot call HTTP; carries contact data", retention_ms=7 * DAY_MS, raw=True)
-RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened")
+                 "cannot call HTTP; carries contact data", retention_ms=7 * DAY_MS, raw=True,
+                 producers=("adapter",), consumers=("intake",))
+RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
+              producers=("intake",), consumers=("router", "intake"))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
-                  "the citizen is to be told the ticket number")
-ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case")
-TRIAGE = _t("complaints.triage", (ComplaintTriaged,), "the center's triage queue")
+                  "the citizen is to be told the ticket number", producers=("intake",))
+ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",
+              producers=("router",), consumers=("sla", "notifier", "intake"))
+TRIAGE = _t("complaints.triage", (ComplaintTriaged,), "the center's triage queue",
+            producers=("router",), consumers=("intake",))
 SUPPRESSED = _t("complaints.suppressed", (ComplaintSuppressed,),
-                "recorded, not answered: political, spam, abuse, not a complaint")
-EXTERNAL = _t("complaints.external", (ComplaintExternal,), "outside regency authority")
-REDIRECTED = _t("complaints.redirected", (ComplaintRedirected,), "an agency said not ours")
-LINKED = _t("complaints.linked", (ComplaintLinked,), "near-duplicate linked to a parent case")
-COMMANDS = _t("complaints.commands", (AssignComplaint,), "operators' routing commands")
+                "recorded, not answered: political, spam, abuse, not a complaint",
+                producers=("router",), consumers=("intake",))
+EXTERNAL = _t("complaints.external", (ComplaintExternal,), "outside regency authority",
+              producers=("router",), consumers=("intake",))
+REDIRECTED = _t("complaints.redirected", (ComplaintRedirected,), "an agency said not ours",
+                producers=("router",), consumers=("sla", "intake"))
+LINKED = _t("complaints.linked", (ComplaintLinked,), "near-duplicate linked to a parent case",
+            producers=("router",))
+COMMANDS = _t("complaints.commands", (AssignComplaint,), "operators' routing commands",
+              producers=("intake",), consumers=("router",))
+# Agencies answer through intake's HTTP API (their agency keys): a direct write here would let
+# one agency answer for another's case.
 RESPONSES = _t("complaints.responses", (AgencyResponded, ComplaintResolved),
-               "agencies' answers to their cases")
+               "agencies' answers to their cases", producers=("intake",),
+               consumers=("router", "sla", "intake"))
 SLA = _t("sla.clocks", (SlaStarted, SlaWarning, SlaBreached, SlaEscalated, SlaMet, SlaStopped,
-                        SlaPaused, SlaResumed), "every SLA clock's life")
+                        SlaPaused, SlaResumed), "every SLA clock's life",
+         producers=("sla",), consumers=("notifier", "intake"))
 NOTIFY_REQUESTS = _t("notifications.requests", (NotificationRequested,),
-                     "messages for citizens; carries contact data", retention_ms=7 * DAY_MS)
+                     "messages for citizens; carries contact data", retention_ms=7 * DAY_MS,
+                     producers=("intake",), consumers=("notifier",))
 NOTIFY_OUTCOMES = _t("notifications.outcomes", (NotificationDelivered, NotificationFailed),
-                     "what became of each notification", retention_ms=90 * DAY_MS)
+                     "what became of each notification", retention_ms=90 * DAY_MS,
+                     producers=("notifier",))
 
 LIFECYCLE: tuple[TopicSpec, ...] = (
     SUBMISSIONS, RECEIVED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
@@ -102,10 +125,16 @@ def agency_topic(code: str) -> str:
     return f"agency.{code}.assignments"
 
 
+def agency_party(code: str) -> str:
+    """The party name of an agency's own Kafka client in producers/consumers."""
+    return f"agency:{code}"
+
+
 def agency_topics(directory: Directory) -> tuple[TopicSpec, ...]:
     """One assignment topic per agency that can hold a case, derived from the directory."""
     return tuple(
-        _t(agency_topic(code), (ComplaintAssigned,), f"assignments of {code}", partitions=3)
+        _t(agency_topic(code), (ComplaintAssigned,), f"assignments of {code}", partitions=3,
+           producers=("router",), consumers=(agency_party(code),))
         for code in directory.assignable()
     )
 
@@ -113,7 +142,7 @@ def agency_topics(directory: Directory) -> tuple[TopicSpec, ...]:
 def dead_letter_topics() -> tuple[TopicSpec, ...]:
     return tuple(
         _t(spec.dlq, (), f"records of {spec.name} that could not be accepted", raw=True,
-           retention_ms=DLQ_RETENTION_MS, partitions=1)
+           retention_ms=DLQ_RETENTION_MS, partitions=1, producers=spec.consumers)
         for spec in LIFECYCLE
     )
 
