@@ -7,12 +7,14 @@ principal, which must be allowed to alter ACLs and users (the admin super user).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
 from aiokafka.protocol.admin import (
     CreateAclsRequest_v1,
     DeleteAclsRequest_v1,
@@ -29,6 +31,7 @@ from aiokafka.protocol.types import (
     Schema,
     TaggedFields,
 )
+from pydantic import SecretStr
 
 from services.runtime.acl_plan import Acl
 from services.runtime.kafka_security import kafka_client_options
@@ -126,6 +129,30 @@ def _wire(acl: Acl) -> tuple[Any, ...]:
 def salted_password(password: str, salt: bytes, iterations: int = SCRAM_ITERATIONS) -> bytes:
     """SCRAM's Hi(): PBKDF2 with HMAC-SHA-512 (RFC 5802); the broker stores only this."""
     return hashlib.pbkdf2_hmac("sha512", password.encode("ascii"), salt, iterations)
+
+
+async def wait_until_accepted(settings: RuntimeSettings, passwords: dict[str, str],
+                              limit_seconds: float = 60.0) -> None:
+    """Return once the broker accepts each new password: it applies credential changes from
+    its metadata log a moment after acknowledging them, and a client that logs in first fails."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + limit_seconds
+    for user, password in passwords.items():
+        as_user = settings.model_copy(update={"kafka_username": user, "kafka_password_file": None,
+                                              "kafka_password": SecretStr(password)})
+        while True:
+            client = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                         request_timeout_ms=5000,
+                                         **kafka_client_options(as_user))
+            try:
+                await client.start()
+                break
+            except KafkaConnectionError:
+                if loop.time() > give_up:
+                    raise AclError(f"the broker refuses the new password of {user}") from None
+                await asyncio.sleep(0.5)
+            finally:
+                await client.close()
 
 
 class AclAdmin:

@@ -73,7 +73,7 @@ def acl_diff() -> None:
 def acl_apply(prune: bool = typer.Option(True, help="remove ACLs the spec does not name"),
               users: bool = typer.Option(True, help="create missing service principals")) -> None:
     """Make the broker's ACLs the spec's; create service principals that have no password yet."""
-    from services.runtime.acl_admin import AclAdmin
+    from services.runtime.acl_admin import AclAdmin, wait_until_accepted
 
     settings = RuntimeSettings()
     folder = credentials_dir(settings)
@@ -87,6 +87,7 @@ def acl_apply(prune: bool = typer.Option(True, help="remove ACLs the spec does n
                     if not (folder / f"{user}.password").exists():
                         fresh[user] = new_password(folder, user)[1]
                 await admin.set_passwords(fresh)
+                await wait_until_accepted(settings, fresh)
                 if fresh:
                     typer.echo(f"acl: {len(fresh)} service principals created in {folder}")
             found = drift(plan(settings, settings.directory()), await admin.describe(), settings)
@@ -102,7 +103,7 @@ def acl_apply(prune: bool = typer.Option(True, help="remove ACLs the spec does n
 @agency_app.command("onboard")
 def onboard(code: str) -> None:
     """Give an agency of the directory its Kafka principal, password, topic and ACLs."""
-    from services.runtime.acl_admin import AclAdmin
+    from services.runtime.acl_admin import AclAdmin, wait_until_accepted
     from services.runtime.admin import ensure_topics
 
     settings = RuntimeSettings()
@@ -119,6 +120,7 @@ def onboard(code: str) -> None:
         path, password = new_password(credentials_dir(settings), user)
         async with AclAdmin(settings) as admin:
             await admin.set_passwords({user: password})
+            await wait_until_accepted(settings, {user: password})
             live = await admin.describe()
             await admin.create([a for a in agency_acls(settings, directory, code)
                                 if a not in live])

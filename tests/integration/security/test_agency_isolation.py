@@ -162,3 +162,5 @@ async def test_the_broker_matches_the_spec(filled: Namespace) -> None:
     done = filled.broker.tanggap("acl", "diff", env=filled.env())
     assert done.returncode == 0, done.stdout + done.stderr
     assert "broker matches the spec" in done.stdout
+    # The refusals above are in the authorizer's log: its silence about services means something.
+    assert f"User:{filled.prefix}agency-dinas-a" in filled.broker.denials()
