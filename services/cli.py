@@ -9,6 +9,7 @@ import typer
 
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
+from services.intake.privacy.cli import app as privacy_app
 from services.router.cli import route
 from services.runtime.security_cli import acl_app, agency_app
 from services.sla.cli import report
@@ -20,6 +21,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(intake_app, name="intake")
 app.add_typer(agency_keys_app, name="agency-keys")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(acl_app, name="acl")
 app.add_typer(agency_app, name="agency")
 app.command("route")(route)
