@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -137,6 +138,17 @@ async def wait_until_accepted(settings: RuntimeSettings, passwords: dict[str, st
     its metadata log a moment after acknowledging them, and a client that logs in first fails."""
     loop = asyncio.get_running_loop()
     give_up = loop.time() + limit_seconds
+    quiet = logging.getLogger("aiokafka")  # each refused try logs an error: expected here
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        await _wait(settings, passwords, loop, give_up)
+    finally:
+        quiet.setLevel(level)
+
+
+async def _wait(settings: RuntimeSettings, passwords: dict[str, str],
+                loop: asyncio.AbstractEventLoop, give_up: float) -> None:
     for user, password in passwords.items():
         as_user = settings.model_copy(update={"kafka_username": user, "kafka_password_file": None,
                                               "kafka_password": SecretStr(password)})

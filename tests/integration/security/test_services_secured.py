@@ -101,6 +101,10 @@ async def test_a_complaint_reaches_the_agency_with_every_service_on_its_own_acls
         assert started.type == "SlaStarted"
         await watch.wait_event(NOTIFY_OUTCOMES.name, mine, timeout=120)
         await inbox.wait_for(1, path_prefix="/hooks/dinas-pupr")
+        for name in ("router", "sla", "notifier"):  # Faust's /table views stay off
+            for path in ("/table/", "/table/case/"):
+                answer = await http.get(secured_services[name].url + path)
+                assert answer.status_code == 404, (name, path, answer.text[:200])
     refused = [line for line in ketapang.broker.denials().splitlines()
                if f"User:{ketapang.prefix}svc-" in line]
     assert not refused, "\n".join(refused[:10])
