@@ -164,3 +164,28 @@ async def test_the_broker_matches_the_spec(filled: Namespace) -> None:
     assert "broker matches the spec" in done.stdout
     # The refusals above are in the authorizer's log: its silence about services means something.
     assert f"User:{filled.prefix}agency-dinas-a" in filled.broker.denials()
+
+
+async def test_drift_is_shown_and_apply_repairs_it(filled: Namespace) -> None:
+    from services.runtime.acl_admin import AclAdmin
+    from services.runtime.acl_plan import Acl
+
+    rogue = Acl(f"User:{agency_principal(filled.admin, 'dinas-b')}", "topic",
+                filled.admin.topic(TRIAGE.name), "literal", "read")
+    async with AclAdmin(filled.admin) as admin:
+        await admin.create([rogue])
+    drifted = filled.broker.tanggap("acl", "diff", env=filled.env())
+    assert drifted.returncode == 1 and f"- {rogue}" in drifted.stdout
+    me = agency(filled, "dinas-b")
+    assert await read(me, me.topic(TRIAGE.name), group_of(filled, "dinas-b")) == 0
+    repaired = filled.broker.tanggap("acl", "apply", env=filled.env())
+    assert repaired.returncode == 0 and "1 removed" in repaired.stdout, repaired.stdout
+    assert filled.broker.tanggap("acl", "diff", env=filled.env()).returncode == 0
+    # The broker applies ACL changes from its metadata log a moment after acknowledging them.
+    for _ in range(60):
+        try:
+            await read(me, me.topic(TRIAGE.name), group_of(filled, "dinas-b"))
+        except TopicAuthorizationFailedError:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError("the removed ACL still grants access after 30 s")
