@@ -41,7 +41,13 @@ fi
 
 "$bin/tanggap" inbox & pids+=($!)
 for service in intake router sla notifier audit; do
-  "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
+  if [ -n "${TANGGAP_KAFKA_CREDENTIALS_DIR:-}" ]; then  # secured broker: its own principal
+    TANGGAP_KAFKA_USERNAME=${TANGGAP_TOPIC_PREFIX:-}svc-$service \
+      TANGGAP_KAFKA_PASSWORD_FILE=$TANGGAP_KAFKA_CREDENTIALS_DIR/${TANGGAP_TOPIC_PREFIX:-}svc-$service.password \
+      "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
+  else
+    "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
+  fi
 done
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
@@ -59,6 +65,8 @@ tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
   a case's timeline: .venv/bin/tanggap timeline KTP-2026-000001   (read from the log itself)
   tail an agency:    .venv/bin/tanggap tail agency.dinas-pupr.assignments
   agency webhooks:   printed below as [inbox <agency>] lines
+  secured broker:    TANGGAP_KAFKA_SECURITY=scram make run; then .venv/bin/tanggap agency onboard
+                     dinas-pupr (README: "Agencies on a secured broker")
 
 MSG
 wait -n "${pids[@]}" || true

@@ -28,16 +28,28 @@ up() {
     bootstrap=$KAFKA_BOOTSTRAP_SERVERS; echo "kafka: using $bootstrap"
   fi
   cat "$state.new" >> "$state"; rm -f "$state.new"
+  # Secured local broker (TANGGAP_KAFKA_SECURITY=scram): the CLI connects as admin, each service
+  # as its own principal (deploy/run.sh); passwords stay in var/kafka/credentials.
+  security_env=
+  if [ "${TANGGAP_KAFKA_SECURITY:-none}" = scram ] && [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+    creds=$var/kafka/credentials
+    security_env="export TANGGAP_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
+export TANGGAP_KAFKA_USERNAME=admin
+export TANGGAP_KAFKA_PASSWORD_FILE=$creds/admin.password
+export TANGGAP_KAFKA_CREDENTIALS_DIR=$creds"
+  fi
   # A local webhook signing secret, made once per checkout and never committed (var/ is ignored).
   [ -f "$var/webhook.secret" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$var/webhook.secret"
   cat > "$envfile" <<ENV
 export KAFKA_BOOTSTRAP_SERVERS=$bootstrap
 export DATABASE_URL=$database_url
 export TANGGAP_NOTIFIER_WEBHOOK_SECRET=\${TANGGAP_NOTIFIER_WEBHOOK_SECRET:-$(cat "$var/webhook.secret")}
+$security_env
 ENV
   # shellcheck disable=SC1090
   . "$envfile"
   "$root/.venv/bin/tanggap" topics create
+  if [ -n "$security_env" ]; then "$root/.venv/bin/tanggap" acl apply; fi
 }
 
 down() {

@@ -35,9 +35,10 @@ from schemas.sla import (
 from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 
 FOREVER = -1
-# The parties that connect to Kafka: the four services and channel adapters that cannot call
-# HTTP (they write raw submissions). Agencies are parties too, as `agency:<code>`.
-SERVICES = ("intake", "router", "sla", "notifier", "adapter")
+# The parties that connect to Kafka: the services and channel adapters that cannot call HTTP
+# (they write raw submissions). Agencies are parties too, as `agency:<code>`. The audit service
+# reads every lifecycle topic that carries cases, and their dead letters (AUDITED below).
+SERVICES = ("intake", "router", "sla", "notifier", "audit", "adapter")
 DAY_MS = 24 * 3600 * 1000
 
 

@@ -13,7 +13,9 @@ from services.audit.replay_command import replay_command
 from services.audit.whatif_command import whatif
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
+from services.intake.privacy.cli import app as privacy_app
 from services.router.cli import app as route_app
+from services.runtime.security_cli import acl_app, agency_app
 from services.sla.cli import report
 
 app = typer.Typer(help="tanggap: public-complaint backbone on Kafka", no_args_is_help=True)
@@ -24,6 +26,9 @@ app.add_typer(schemas_app, name="schemas")
 app.add_typer(intake_app, name="intake")
 app.add_typer(agency_keys_app, name="agency-keys")
 app.add_typer(route_app, name="route")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(acl_app, name="acl")
+app.add_typer(agency_app, name="agency")
 app.command("report")(report)
 app.command("timeline")(timeline)
 app.command("lag")(lag)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from schemas.directory import Directory
-from schemas.topics import SERVICES, TopicSpec, catalogue
+from schemas.topics import LIFECYCLE, SERVICES, TopicSpec, catalogue
 
 CLUSTER = "tanggap"
 REPLICAS = 3
@@ -22,7 +22,7 @@ AGENCY = "agency:"
 # both are merged, `users()` can take its ACLs from acl_plan.plan() instead.
 SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
     "intake": ("intake-submissions", "intake-status"), "router": ("router",), "sla": ("sla",),
-    "notifier": ("notifier",), "adapter": (),
+    "notifier": ("notifier",), "audit": ("audit",), "adapter": (),
 }
 FAUST_APPS = frozenset({"router", "sla", "notifier"})
 READS_OWN_OUTPUT = frozenset({"router"})  # its outbox looks up what Kafka already has
@@ -78,6 +78,10 @@ def acls_by_user(directory: Directory) -> dict[str, set[Acl]]:
         if service in FAUST_APPS:
             user |= {("topic", group(service) + "-", "prefix", op)
                      for op in ("Create", "Read", "Write", "Describe", "DescribeConfigs")}
+    # The audit service indexes every topic that carries cases, and their dead letters.
+    users[principal("audit")] |= {("topic", name, "literal", op)
+                                  for spec in LIFECYCLE if not spec.raw
+                                  for name in (spec.name, spec.dlq) for op in ("Read", "Describe")}
     for code in directory.assignable():
         # The prefix ends in the delimiter, so `dinas-a` cannot join the groups of `dinas-ab`.
         users[principal(AGENCY + code)].add(("group", f"agency.{code}.", "prefix", "Read"))

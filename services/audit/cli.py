@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from services.runtime.kafka_security import kafka_client_options
+
 dlq_app = typer.Typer(help="Dead letters: list them, put them back after a fix",
                       no_args_is_help=True)
 
@@ -80,7 +82,8 @@ def lag(
 def _reader(settings: Any) -> Any:
     from aiokafka import AIOKafkaConsumer
 
-    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                            **kafka_client_options(settings), group_id=None,
                             enable_auto_commit=False, isolation_level="read_committed")
 
 
@@ -148,6 +151,7 @@ def dlq_redrive(
         # Re-driving promises exactly once, so the producer is durable and idempotent; it is
         # aiokafka's own because the redrive needs the partition and offset each record got.
         producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                    **kafka_client_options(settings),
                                     acks="all", enable_idempotence=True)
         store = await open_store(settings)
         await consumer.start()

@@ -28,6 +28,7 @@ from services.audit.index import (
 )
 from services.audit.store import IndexStore
 from services.runtime.crash import crash_process
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class LifecycleIndexer:
         self._consumer = AIOKafkaConsumer(
             *self.names,
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            **kafka_client_options(self.settings),
             group_id=self.settings.group(SERVICE), client_id=self.settings.group(SERVICE),
             enable_auto_commit=False,  # commit only after the transaction
             auto_offset_reset="earliest", isolation_level="read_committed",

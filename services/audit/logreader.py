@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterable
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 Position = tuple[str, int, int]  # physical topic, partition, offset
@@ -29,7 +30,8 @@ class LogReader:
         # because a re-assignment waits for the fetches still in flight. "earliest" makes an
         # offset that retention removed land on the log start instead of waiting at the end.
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers, group_id=None,
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_client_options(self._settings), group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             isolation_level="read_committed", max_partition_fetch_bytes=self._fetch_bytes,
             fetch_max_wait_ms=20,
@@ -95,7 +97,8 @@ class LogReader:
 
 async def partitions_of(settings: RuntimeSettings, topic: str) -> list[TopicPartition]:
     """Every partition of a physical topic, as the broker has it now (none: no such topic)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         (described,) = await admin.describe_topics([topic])

@@ -20,6 +20,7 @@ from schemas.codec import DecodeError, decode
 from schemas.envelope import Event
 from schemas.intake import ComplaintReceived
 from schemas.topics import ASSIGNED, RECEIVED, REDIRECTED, RESPONSES, TopicSpec
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 CORPUS_SPACING = timedelta(minutes=10)  # corpus lines have no time: one every 10 minutes
@@ -38,6 +39,7 @@ async def read_since(settings: RuntimeSettings, specs: tuple[TopicSpec, ...], si
     from services.audit.logreader import partitions_of, scan
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings),
                                 group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed")
     await consumer.start()

@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from schemas.envelope import utcnow
@@ -22,8 +23,10 @@ from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.consumer import RecordConsumer
 from services.intake.http.channels import router as channel_router
 from services.intake.http.complaints import router
+from services.intake.http.errors import validation_failed
 from services.intake.http.open311 import router as open311_router
 from services.intake.http.verdicts import router as verdicts_router
+from services.intake.privacy.retention import sweep_retention
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
 from services.intake.status import lifecycle, verdict_store
@@ -104,6 +107,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             stack.callback(sweeper.cancel)
             closer = asyncio.create_task(sweep_verdicts(state), name="verdict-sweep")
             stack.callback(closer.cancel)
+            retention = asyncio.create_task(sweep_retention(pool, conf), name="retention")
+            stack.callback(retention.cancel)
             yield
 
     app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan,
@@ -111,6 +116,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                   description="Complaint intake: channel adapters post complaints, citizens "
                               "read their case's status by ticket.")
     app.add_exception_handler(KafkaError, kafka_unavailable)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.include_router(router)
     app.include_router(channel_router)
     app.include_router(open311_router)

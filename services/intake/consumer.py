@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 
 from services.runtime.crash import crash_process
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class RecordConsumer:
             session_timeout_ms=timeout_ms,
             heartbeat_interval_ms=max(1000, timeout_ms // 5),
             metadata_max_age_ms=30_000,
+            **kafka_client_options(self._settings),
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consume:{self._group}")

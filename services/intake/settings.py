@@ -48,5 +48,10 @@ class IntakeSettings(RuntimeSettings):
     x_own_account_ids: list[str] = []
     email_own_addresses: list[str] = []
 
+    # UU PDP: a reporter's contact data is erased this long after they last reported
+    # (services/intake/privacy); 0 turns the sweep off. Checked every privacy_sweep_seconds.
+    contact_retention_days: int = 365
+    privacy_sweep_seconds: float = 3600.0
+
     open311_services_file: Path = OPEN311_SERVICES
     open311_service_notice: str = "Aduan diterima. Tanggapan paling lambat 2 x 24 jam."

@@ -122,3 +122,28 @@ def channels_for(directory: Directory, code: str, audience: str,
             continue
         found.append(channel)
     return found
+
+
+# Context values intake adds about the citizen; the rest (ticket, agency, message) is not theirs.
+PERSONAL_CONTEXT = frozenset({"name", "handle", "email", "phone", "fallback_recipient"})
+
+
+def recipient_reference(request: NotificationRequested, directory: Directory,
+                        label: str | None = None) -> str:
+    """Who a notification was for, never their address: an agency's code and audience, or
+    the case, through which intake's contact registry knows the citizen."""
+    if directory.get(request.recipient) is not None:
+        return label or request.recipient
+    return f"citizen:{request.complaint_id}"
+
+
+def redacted(request: NotificationRequested, directory: Directory) -> NotificationRequested:
+    """The request as a dead letter keeps it: a reference instead of the citizen's address
+    and no personal context; replaying it goes through intake, which knows the contact."""
+    if directory.get(request.recipient) is not None and not PERSONAL_CONTEXT & set(
+            k for k, v in request.context.items() if v):
+        return request
+    context = {k: ("[redacted]" if k in PERSONAL_CONTEXT and v else v)
+               for k, v in request.context.items()}
+    return request.model_copy(update={"recipient": recipient_reference(request, directory),
+                                      "context": context})

@@ -27,7 +27,13 @@ from schemas.notifications import NotificationDelivered, NotificationFailed, Not
 from schemas.topics import NOTIFY_OUTCOMES, NOTIFY_REQUESTS
 from services.notifier import deliveries
 from services.notifier.channel import Channel, Message
-from services.notifier.contacts import Destination, Unreachable, destination
+from services.notifier.contacts import (
+    Destination,
+    Unreachable,
+    destination,
+    recipient_reference,
+    redacted,
+)
 from services.notifier.metrics import (
     DEAD_LETTERS,
     DELIVERIES,
@@ -53,6 +59,11 @@ def fallback_of(context: Mapping[str, object]) -> tuple[NotificationChannel, str
         return NotificationChannel(str(channel)), str(address)
     except ValueError:
         return None
+def _scrub(text: str, request: NotificationRequested, label: str) -> str:
+    """The text with the citizen's address replaced by its reference."""
+    if request.recipient and label != request.recipient:
+        return text.replace(request.recipient, label)
+    return text
 
 
 @dataclass
@@ -77,7 +88,9 @@ class Deliverer:
         except Unreachable as exc:
             dest, problem = None, str(exc)
         address = dest.address if dest else "-"
-        label = dest.label if dest else request.recipient[:64]
+        # Logs, the delivery log, outcome events and dead letters name a reference, never the
+        # address (an unreachable recipient may itself be a private address).
+        label = recipient_reference(request, self.directory, dest.label if dest else None)
         delivery_id = derived_id(request.event_id, "deliver", request.channel, address)
         claim = await deliveries.claim(self.pool, delivery_id, request.event_id,
                                        request.complaint_id, request.channel, label,
@@ -145,7 +158,7 @@ class Deliverer:
                   exc: BaseException) -> None:
         RETRIES.labels(channel=request.channel).inc()
         log.warning("attempt %s of %s to %s for %s failed: %s", attempt, request.channel, label,
-                    request.complaint_id, exc)
+                    request.complaint_id, _scrub(str(exc), request, label))
 
     async def _delivered(self, request: NotificationRequested, label: str,
                          delivery_id: uuid.UUID, attempts: int) -> None:
@@ -158,6 +171,7 @@ class Deliverer:
     async def _failed(self, request: NotificationRequested, label: str, delivery_id: uuid.UUID,
                       attempts: int, reason: str, outcome: str) -> None:
         """Dead-letter the request and announce the failure, then (only then) log it failed."""
+        reason = _scrub(reason, request, label)  # a provider's error may quote the address
         log.error("giving up %s %s to %s for %s after %s attempt(s): %s", request.template,
                   request.channel, label, request.complaint_id, attempts, reason)
         headers = dead_letter_headers(reason, NOTIFY_REQUESTS.name, None, None, "notifier")
@@ -165,7 +179,7 @@ class Deliverer:
                     ("dlq.channel", str(request.channel).encode()),
                     ("dlq.attempts", str(attempts).encode())]
         await self.producer.send_raw(NOTIFY_REQUESTS.dlq, request.complaint_id.encode(),
-                                     encode(request), headers)
+                                     encode(redacted(request, self.directory)), headers)
         failed = NotificationFailed(
             **request.caused(f"failed:{delivery_id}"), source_event_id=str(request.event_id),
             channel=request.channel, recipient=label, attempts=attempts,

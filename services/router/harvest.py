@@ -19,6 +19,7 @@ from schemas.intake import ComplaintReceived
 from schemas.routing import AssignComplaint, ComplaintRedirected
 from schemas.topics import COMMANDS, RECEIVED, REDIRECTED, TopicSpec
 from services.router.training import Example
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 READ = (RECEIVED, COMMANDS, REDIRECTED)
@@ -53,6 +54,7 @@ def label_examples(events: Iterable[Event], directory: Directory) -> list[Exampl
 async def read_log(settings: RuntimeSettings, specs: dict[str, TopicSpec]) -> list[Event]:
     """Every event on the topics training reads, from the beginning to the end as it is now."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings),
                                 group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()

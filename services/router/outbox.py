@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 from prometheus_client import Counter
 
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.producer import EventProducer, Outgoing
 from services.runtime.settings import RuntimeSettings
 
@@ -43,7 +44,8 @@ class KafkaLookup:
         if self._consumer is None:  # only needed after a crash: opened on first use
             self._consumer = AIOKafkaConsumer(
                 bootstrap_servers=self._settings.kafka_bootstrap_servers, group_id=None,
-                enable_auto_commit=False, isolation_level="read_committed")
+                enable_auto_commit=False, isolation_level="read_committed",
+                **kafka_client_options(self._settings))
             await self._consumer.start()
         return self._consumer
 

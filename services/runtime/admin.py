@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from schemas.topics import TopicSpec
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 
 async def ensure_topics(settings: RuntimeSettings, specs: Iterable[TopicSpec]) -> list[str]:
     """Create every missing topic with its catalogue configuration; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

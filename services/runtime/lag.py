@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,10 @@ class LagProbe:
 
     def __init__(self, settings: RuntimeSettings) -> None:
         self.settings = settings
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                          **kafka_client_options(settings))
         self._consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                          **kafka_client_options(settings),
                                           group_id=None, enable_auto_commit=False)
 
     async def __aenter__(self) -> LagProbe:

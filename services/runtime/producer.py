@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.codec import encode
 from schemas.envelope import Event
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 Outgoing = tuple[str, Event]  # (catalogue topic name, event)
@@ -32,6 +33,7 @@ class EventProducer:
             enable_idempotence=True,
             linger_ms=2,
             request_timeout_ms=30_000,
+            **kafka_client_options(self._settings),
         )
         await self._producer.start()
         self._started.set()

@@ -22,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schemas.codec import DecodeError, decode, encode
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.producer import Outgoing
 from services.runtime.settings import RuntimeSettings
 
@@ -55,7 +56,8 @@ def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -84,6 +86,7 @@ async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: in
     """Records of the topics from offset zero to their end now, in getmany batches."""
     names = {settings.topic(s.name): s.name for s in specs}
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings),
                                 group_id=None, enable_auto_commit=False,
                                 auto_offset_reset="earliest", isolation_level="read_committed",
                                 max_partition_fetch_bytes=4 * 1024 * 1024)

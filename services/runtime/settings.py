@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.directory import DEFAULT_TENANT, TENANTS_DIR, Directory, load_directory
@@ -30,6 +30,17 @@ class RuntimeSettings(BaseSettings):
     # Local working files (Faust's per-app data directories); git-ignored.
     var_dir: Path = TENANTS_DIR.parent / "var"
     replication_factor: int = 1
+    # How clients authenticate (services/runtime/kafka_security.py): PLAINTEXT locally,
+    # SASL_PLAINTEXT against the secured local broker, SASL_SSL in production.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_password_file: Path | None = None  # preferred: the secret stays out of the environment
+    kafka_ca_file: Path | None = None  # SASL_SSL: the cluster's CA, if not in the system store
+    # Where `tanggap acl apply` and `tanggap agency onboard` keep generated passwords
+    # (default: var/kafka/credentials, beside those deploy/kafka.sh made at format time).
+    kafka_credentials_dir: Path | None = None
     # How fast a dead consumer's partitions move to a live one (Kafka's default is 45 s).
     session_timeout_seconds: float = 30.0
     log_level: str = "INFO"

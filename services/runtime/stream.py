@@ -22,6 +22,7 @@ from schemas.envelope import Event
 from schemas.topics import TopicSpec
 from services.runtime.crash import crash_process
 from services.runtime.deadletter import send_to_dead_letter
+from services.runtime.kafka_security import faust_broker_credentials
 from services.runtime.producer import EventProducer, Outgoing
 from services.runtime.settings import RuntimeSettings
 from services.runtime.web import ops_app
@@ -64,6 +65,7 @@ class StreamService:
             "broker_session_timeout": settings.session_timeout_seconds,
             "broker_heartbeat_interval": max(1.0, settings.session_timeout_seconds / 5),
             "autodiscover": False,
+            "broker_credentials": faust_broker_credentials(settings),
         }
         options.update(faust_options)
         self.app = faust.App(settings.group(name), **options)

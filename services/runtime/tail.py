@@ -6,6 +6,7 @@ import sys
 
 from aiokafka import AIOKafkaConsumer
 
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 
@@ -14,6 +15,7 @@ async def tail_topic(topic: str, from_beginning: bool) -> None:
     consumer = AIOKafkaConsumer(
         settings.topic(topic), bootstrap_servers=settings.kafka_bootstrap_servers,
         auto_offset_reset="earliest" if from_beginning else "latest", enable_auto_commit=False,
+        **kafka_client_options(settings),
     )
     await consumer.start()
     try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES
 from services.runtime.database import connect, migrate
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.stream import StreamService
 from services.sla.catch_up import wait_caught_up
 from services.sla.keeper import ClockKeeper
@@ -72,7 +73,8 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
             await keeper.take_partitions(owned)
             await wait_caught_up(settings.kafka_bootstrap_servers, settings.group("sla"), inputs,
                                  lambda tps: service.app.consumer.highwaters(*tps),
-                                 settings.sla_catch_up_limit_seconds)
+                                 settings.sla_catch_up_limit_seconds,
+                                 **kafka_client_options(settings))
             keeper.start_firing()
 
         # In the background: reading a million entries must not stall the rebalance itself.

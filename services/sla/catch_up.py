@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -28,12 +29,12 @@ def behind(ends: Mapping[TopicPartition, int], committed: Mapping[TopicPartition
 
 async def wait_caught_up(bootstrap: str, group: str, partitions: Collection[TopicPartition],
                          end_offsets: EndOffsets, limit_seconds: float,
-                         poll_seconds: float = 0.25) -> bool:
+                         poll_seconds: float = 0.25, **client_options: Any) -> bool:
     """Return True once the group has processed its backlog, False if `limit_seconds` passed."""
     if not partitions:
         return True
     ends = dict(await end_offsets(partitions))
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         loop = asyncio.get_running_loop()

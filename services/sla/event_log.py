@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from schemas.codec import DecodeError, decode
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ async def read_log(settings: RuntimeSettings, specs: Sequence[TopicSpec],
     """
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 enable_auto_commit=False, group_id=None,
-                                auto_offset_reset="earliest")
+                                auto_offset_reset="earliest", **kafka_client_options(settings))
     await consumer.start()
     try:
         names = {settings.topic(s.name): s for s in specs}
@@ -61,7 +62,8 @@ async def read_log(settings: RuntimeSettings, specs: Sequence[TopicSpec],
 
 async def partition_counts(settings: RuntimeSettings, topics: list[str]) -> dict[str, int]:
     """How many partitions each existing topic has, as the broker says (missing ones omitted)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics(topics)

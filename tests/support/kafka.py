@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.codec import DecodeError, decode, encode
 from schemas.envelope import Event
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 
@@ -29,7 +30,7 @@ class Watcher:
             *(self.settings.topic(t) for t in self.topics),
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-            metadata_max_age_ms=1000,
+            metadata_max_age_ms=1000, **kafka_client_options(self.settings),
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run())
@@ -93,7 +94,8 @@ class Watcher:
 async def produce(settings: RuntimeSettings, topic: str, *items: Event | bytes,
                   key: bytes | None = None) -> None:
     """Write events (or raw bytes) to a catalogue topic, as an outside producer would."""
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                                **kafka_client_options(settings))
     await producer.start()
     try:
         for item in items:

@@ -44,7 +44,10 @@ async def delete_topics_with_prefix(settings: RuntimeSettings, prefix: str) -> i
     brokers do not accumulate thousands of partitions across runs."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    from services.runtime.kafka_security import kafka_client_options
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                **kafka_client_options(settings))
     await admin.start()
     try:
         doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]

@@ -22,8 +22,9 @@ MAX_TEXT = 10_000
 
 def masked_fields(submission: ComplaintSubmission) -> dict[str, object]:
     """The submission's free text with personal data masked, wherever it appears."""
-    # An anonymous reporter's own name in the text would undo the anonymity.
-    names = (submission.reporter.name,) if submission.anonymous and submission.reporter.name else ()
+    # The reporter's own name ("Saya Rina ...") is theirs to give to the center, not to every
+    # agency and topic the text travels to; for an anonymous report it would undo anonymity.
+    names = (submission.reporter.name,) if submission.reporter.name else ()
 
     def mask(text: str | None) -> str | None:
         return mask_text(text, names)[:MAX_TEXT] if text else text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import orjson
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher
 
@@ -34,9 +36,20 @@ def mask_text(text: str, names: tuple[str, ...] = ()) -> str:
     masked = _EMAIL.sub(EMAIL, masked)
     masked = mask_phones(masked)
     for name in names:
-        if len(name.strip()) >= 3:
-            masked = re.sub(re.escape(name.strip()), NAME, masked, flags=re.IGNORECASE)
+        masked = mask_name(masked, name)
     return masked
+
+
+def mask_name(text: str, name: str) -> str:
+    """The text with a known name masked: whole, then each of its words of 3+ letters, since
+    people write only their first name ("Saya Rina") or a part of it."""
+    whole = " ".join(name.split())
+    parts = sorted({w for w in re.split(r"[\s.,]+", whole) if len(w) >= 3}, key=len,
+                   reverse=True)
+    for part in ([whole] if len(whole) >= 3 else []) + parts:
+        pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, part.split())) + r"(?!\w)"
+        text = re.sub(pattern, NAME, text, flags=re.IGNORECASE)
+    return text
 
 
 def normalized_phone(raw: str | None) -> str | None:
@@ -53,3 +66,33 @@ def normalized_phone(raw: str | None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+CONTACT_FIELDS = frozenset({"name", "phone", "email", "handle"})
+
+
+def redact_record(value: bytes | None) -> bytes | None:
+    """A refused raw submission as its dead letter keeps it: contact fields and the known
+    name gone, every string masked; the operator still sees what was wrong with it."""
+    if value is None:
+        return None
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return mask_text(value.decode("utf-8", errors="replace")).encode()
+    reporter = data.get("reporter") if isinstance(data, dict) else None
+    name = reporter.get("name") if isinstance(reporter, dict) else None
+    names = (name,) if isinstance(name, str) else ()
+
+    def scrub(item: Any, key: str = "") -> Any:
+        if key in CONTACT_FIELDS and item:
+            return "[redacted]"
+        if isinstance(item, str):
+            return mask_text(item, names)
+        if isinstance(item, dict):
+            return {k: scrub(v, str(k)) for k, v in item.items()}
+        if isinstance(item, list):
+            return [scrub(v) for v in item]
+        return item
+
+    return orjson.dumps(scrub(data))

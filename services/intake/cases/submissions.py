@@ -6,6 +6,7 @@ accepted goes to complaints.submissions.dlq with the reason, and the next is rea
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import orjson
@@ -16,6 +17,7 @@ from schemas.envelope import utcnow
 from schemas.intake import ComplaintSubmission
 from schemas.topics import SUBMISSIONS
 from services.intake.cases.accept import accept
+from services.intake.cases.masking import redact_record
 from services.intake.channels.inbound import first_error
 from services.intake.consumer import RecordHandler
 from services.intake.state import IntakeState
@@ -50,7 +52,9 @@ def handler(state: IntakeState) -> RecordHandler:
             submission = parse_submission(record.value, state.settings.max_body_bytes)
         except Refused as exc:
             log.warning("dead-lettering %s@%s: %s", SUBMISSIONS.name, record.offset, exc)
-            await send_to_dead_letter(state.producer, SUBMISSIONS.name, record, str(exc),
+            # Submissions carry contact data: the dead letter keeps a redacted copy.
+            parked = dataclasses.replace(record, value=redact_record(record.value))
+            await send_to_dead_letter(state.producer, SUBMISSIONS.name, parked, str(exc),
                                       "intake")
             return
         await accept(state, submission, utcnow())

@@ -30,3 +30,19 @@ def test_phone_normalised_to_e164() -> None:
     assert normalized_phone("6281390417726") == "+6281390417726"
     assert normalized_phone("0812-3456-7890") == "+6281234567890"
     assert normalized_phone("12") is None
+
+
+def test_a_named_reporters_name_is_masked_whole_and_by_its_words() -> None:
+    text = "Saya Rina, lengkapnya RINA  MARLINA; Marlinapura tetap"
+    expected = f"Saya {NAME}, lengkapnya {NAME}; Marlinapura tetap"
+    assert mask_text(text, ("Rina Marlina",)) == expected
+
+
+def test_every_report_masks_the_reporters_name_not_only_anonymous_ones() -> None:
+    from schemas.intake import ComplaintSubmission
+    from services.intake.cases.accept import masked_fields
+
+    submission = ComplaintSubmission.model_validate({
+        "channel": "web", "channel_message_id": "m-1", "text": "Saya Rina minta jalan diperbaiki",
+        "reporter": {"name": "Rina Marlina", "phone": "081234567890"}})
+    assert masked_fields(submission)["text"] == f"Saya {NAME} minta jalan diperbaiki"

@@ -219,3 +219,19 @@ def test_resolution_also_states_the_case_resolved() -> None:
     events = answer_events(answer, "dinas-pupr", HOLDING, uuid.uuid4())
     assert [e.type for _, e in events] == ["AgencyResponded", "ComplaintResolved"]
     assert {t for t, _ in events} == {"complaints.responses"}
+
+
+def test_a_dead_letter_keeps_a_reference_never_the_citizens_address() -> None:
+    from schemas.directory import load_directory
+    from schemas.enums import NotificationChannel
+    from schemas.notifications import NotificationRequested
+    from services.notifier.contacts import redacted
+
+    request = NotificationRequested(
+        complaint_id="c-1", channel=NotificationChannel.WHATSAPP, recipient="+6281234567890",
+        template="citizen_ack", context={"ticket": "KTP-1", "name": "Rina", "handle": None})
+    parked = redacted(request, load_directory())
+    assert parked.recipient == "citizen:c-1"
+    assert parked.context == {"ticket": "KTP-1", "name": "[redacted]", "handle": None}
+    agency = request.model_copy(update={"recipient": "dlh", "context": {"ticket": "KTP-1"}})
+    assert redacted(agency, load_directory()) == agency
