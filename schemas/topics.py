@@ -119,6 +119,11 @@ LIFECYCLE: tuple[TopicSpec, ...] = (
     SUBMISSIONS, RECEIVED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
     LINKED, COMMANDS, RESPONSES, SLA, NOTIFY_REQUESTS, NOTIFY_OUTCOMES,
 )
+# What the audit service indexes (with their dead letters): every topic that carries cases,
+# except raw submissions (no case yet) and notification requests (they carry contact data,
+# which only intake and the notifier may read; their outcomes carry a reference instead).
+AUDITED: tuple[TopicSpec, ...] = tuple(s for s in LIFECYCLE
+                                       if not s.raw and s is not NOTIFY_REQUESTS)
 
 # Consumed topics get a dead-letter sibling; kept long enough for an operator to act.
 DLQ_RETENTION_MS = 90 * DAY_MS

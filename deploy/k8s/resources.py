@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from schemas.directory import Directory
-from schemas.topics import LIFECYCLE, SERVICES, TopicSpec, catalogue
+from schemas.topics import AUDITED, SERVICES, TopicSpec, catalogue
 
 CLUSTER = "tanggap"
 REPLICAS = 3
@@ -80,7 +80,7 @@ def acls_by_user(directory: Directory) -> dict[str, set[Acl]]:
                      for op in ("Create", "Read", "Write", "Describe", "DescribeConfigs")}
     # The audit service indexes every topic that carries cases, and their dead letters.
     users[principal("audit")] |= {("topic", name, "literal", op)
-                                  for spec in LIFECYCLE if not spec.raw
+                                  for spec in AUDITED
                                   for name in (spec.name, spec.dlq) for op in ("Read", "Describe")}
     for code in directory.assignable():
         # The prefix ends in the delimiter, so `dinas-a` cannot join the groups of `dinas-ab`.

@@ -13,9 +13,9 @@ from schemas.intake import ComplaintReceived
 from schemas.topics import (
     ACKNOWLEDGED,
     ASSIGNED,
+    AUDITED,
     COMMANDS,
     EXTERNAL,
-    LIFECYCLE,
     LINKED,
     NOTIFY_OUTCOMES,
     NOTIFY_REQUESTS,
@@ -39,7 +39,7 @@ PRODUCER: dict[str, str] = {
 }
 
 # Raw topics (channel submissions) carry no case yet; their case starts on complaints.received.
-INDEXED: tuple[TopicSpec, ...] = tuple(s for s in LIFECYCLE if not s.raw)
+INDEXED: tuple[TopicSpec, ...] = AUDITED
 # Their dead letters too (keyed by the complaint id): a refused record is part of a case's
 # story. The raw topic's dead letters are keyed by channel data, not a case, and stay out.
 DEAD_LETTERS: tuple[str, ...] = tuple(s.dlq for s in INDEXED)

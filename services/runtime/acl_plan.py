@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from schemas.directory import Directory
-from schemas.topics import LIFECYCLE, SERVICES, TopicSpec, catalogue
+from schemas.topics import AUDITED, SERVICES, TopicSpec, catalogue
 
 AGENCY_PARTY = "agency:"
 # Consumer groups of each service, as RuntimeSettings.group() names them.
@@ -105,8 +105,7 @@ def topic_acls(naming: Naming, spec: TopicSpec) -> list[Acl]:
 
 def audited(naming: Naming) -> list[str]:
     """What the audit service indexes: every topic that carries cases, and its dead letters."""
-    specs = [s for s in LIFECYCLE if not s.raw]
-    return [naming.topic(n) for s in specs for n in (s.name, s.dlq)]
+    return [naming.topic(n) for s in AUDITED for n in (s.name, s.dlq)]
 
 
 def service_acls(naming: Naming, service: str) -> list[Acl]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemas.directory import load_directory
-from schemas.topics import LIFECYCLE, SERVICES, catalogue
+from schemas.topics import AUDITED, LIFECYCLE, SERVICES, catalogue
 from services.runtime.acl_plan import (
     Acl,
     agency_acls,
@@ -52,6 +52,8 @@ def test_each_service_gets_the_topics_the_catalogue_names() -> None:
         specs = catalogue(DIRECTORY)
         assert writes == {s.name for s in specs if service in s.producers}
         consumed = {s.name for s in specs if service in s.consumers}
+        if service == "audit":  # it indexes every topic that carries cases
+            consumed |= {n for s in AUDITED for n in (s.name, s.dlq)}
         assert consumed <= reads
         if service != "router":  # the router re-reads its outputs after a crash
             assert reads == consumed
