@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from services.console.cli import app as console_app
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
 from services.router.cli import route
@@ -19,6 +22,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(intake_app, name="intake")
 app.add_typer(agency_keys_app, name="agency-keys")
+app.add_typer(console_app, name="console")
 app.command("route")(route)
 app.command("report")(report)
 
@@ -28,6 +32,7 @@ class ServiceName(StrEnum):
     router = "router"
     sla = "sla"
     notifier = "notifier"
+    console = "console"
 
 
 @app.command()
@@ -47,6 +52,17 @@ def serve(service: ServiceName) -> None:
         conf = IntakeSettings()
         uvicorn.run(create_app(conf), host=conf.intake_host, port=conf.intake_port,
                     log_level=conf.log_level.lower(), timeout_graceful_shutdown=5)
+        return
+    if service is ServiceName.console:
+        import uvicorn
+
+        from services.console.app import create_app as create_console
+        from services.console.settings import ConsoleSettings
+
+        console = ConsoleSettings()
+        uvicorn.run(create_console(console), host=console.console_host,
+                    port=console.console_port, log_level=console.log_level.lower(),
+                    timeout_graceful_shutdown=5)
         return
     if service is ServiceName.router:
         from services.router.app import build
@@ -107,6 +123,27 @@ def tail(topic: str, from_beginning: bool = typer.Option(True, help="start at th
     from services.runtime.tail import tail_topic
 
     asyncio.run(tail_topic(topic, from_beginning))
+
+
+@app.command()
+def demo(
+    keys: Annotated[Path, typer.Option(help="folder of <channel>.key files")] = Path(
+        "var/demo-keys"),
+    intake_url: Annotated[str, typer.Option(help="intake's base URL")] = "http://127.0.0.1:8000",
+    rate: Annotated[float, typer.Option(help="complaints per second")] = 2.0,
+    run: Annotated[str, typer.Option(help="a new run id posts the corpus again")] = "1",
+    limit: Annotated[int, typer.Option(help="post only the first N (0: all)")] = 0,
+) -> None:
+    """Post the dev corpus (tests/data/complaints-dev.jsonl) through intake's API."""
+    from services.console.demo import load, post_corpus, read_keys
+
+    found = read_keys(keys)
+    if not found:
+        typer.echo(f"no adapter keys in {keys}/ (make run creates them)", err=True)
+        raise typer.Exit(1)
+    items = load()[: limit or None]
+    counts = asyncio.run(post_corpus(intake_url, found, items, run, rate, typer.echo))
+    typer.echo("demo: " + ", ".join(f"{n} x {outcome}" for outcome, n in sorted(counts.items())))
 
 
 @app.command()
