@@ -33,6 +33,8 @@ from services.runtime.web import ops_router
 
 HERE = Path(__file__).resolve().parent
 MIGRATIONS = HERE / "migrations"
+ROUTE_MODULES = (auth_routes, operator_routes, taken_routes, case_routes, agency_routes,
+                 public_routes)
 SECURITY_HEADERS = {
     # Everything is served from here; htmx needs no inline script or eval.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -109,8 +111,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
                             "formulir yang sama sebentar lagi.</p>", status_code=503,
                             headers={"Retry-After": "5"})
 
-    for module in (auth_routes, operator_routes, taken_routes, case_routes, agency_routes,
-                   public_routes):
+    for module in ROUTE_MODULES:
         app.include_router(module.router)
     app.include_router(ops_router("console"))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
