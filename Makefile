@@ -4,10 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas stack-up stack-down clean
+.PHONY: setup run test unit bench lint schemas stack-up stack-down clean chromium demo
 
-setup: $(STAMP) deploy/kafka/lib/.complete
+setup: $(STAMP) deploy/kafka/lib/.complete chromium
 	@deploy/install-promtool.sh >/dev/null
+
+# The console's browser tests drive Debian's chromium (Playwright's own browser download is not
+# used); installed when missing if we are root (CI), else say how.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; fi; }
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -30,6 +38,9 @@ unit: setup
 
 bench: setup
 	deploy/stack.sh run -- sh -c 'for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done'
+
+demo: setup
+	$(BIN)/tanggap demo
 
 lint: setup
 	$(BIN)/ruff check schemas services tests deploy bench

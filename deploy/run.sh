@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make run`: the stack, then the four services and a local agency inbox, until Ctrl-C.
+# `make run`: the stack, then the five services and a local agency inbox, until Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -23,22 +23,46 @@ trap stop_all INT TERM EXIT
 . "$var/stack.env"
 port=${TANGGAP_INTAKE_PORT:-8000}
 
-# A demo adapter key for the web channel, kept in var/ (git-ignored) and re-registered if
-# the database was reset; real adapters get their own with `tanggap intake keys create`.
-keyfile=$var/demo-web.key
-if [ -s "$keyfile" ]; then
-  TANGGAP_IMPORT_KEY=$(cat "$keyfile") "$bin/tanggap" intake keys create web --name make-run-demo \
-    --import-key >/dev/null 2>&1 || true
-else
-  "$bin/tanggap" intake keys create web --name make-run-demo > "$keyfile"
-fi
+# Adapter keys kept in var/ (git-ignored) and re-registered if the database was reset; real
+# adapters get their own with `tanggap intake keys create`.
+ensure_key() {  # channel file name
+  if [ -s "$2" ]; then
+    TANGGAP_IMPORT_KEY=$(cat "$2") "$bin/tanggap" intake keys create "$1" --name "$3" \
+      --import-key >/dev/null 2>&1 || true
+  else
+    mkdir -p "$(dirname "$2")"
+    "$bin/tanggap" intake keys create "$1" --name "$3" > "$2" 2>/dev/null
+  fi
+}
+ensure_key web "$var/demo-web.key" make-run-demo
+# The console enters complaints taken by phone, in person or by letter as channel call_center.
+ensure_key call_center "$var/console-intake.key" console
+# `tanggap demo` posts the dev corpus with keys of its own, one per channel it uses.
+for channel in whatsapp instagram facebook x tiktok email web call_center media; do
+  ensure_key "$channel" "$var/demo-keys/$channel.key" "demo-$channel"
+done
+
+# Demo sign-ins for the console, passwords generated into var/ once (never committed).
+demo_user() {  # username role [agency]
+  local file=$var/console-demo-$1.password
+  [ -s "$file" ] || { head -c 12 /dev/urandom | base64 | tr -d '/+=' > "$file"; chmod 600 "$file"; }
+  TANGGAP_CONSOLE_PASSWORD=$(cat "$file") "$bin/tanggap" console users create "$1" --role "$2" \
+    ${3:+--agency "$3"} --reset >/dev/null 2>&1
+}
+demo_user demo-operator supervisor
+demo_user demo-pupr agency dinas-pupr
+export TANGGAP_CONSOLE_INTAKE_KEY
+TANGGAP_CONSOLE_INTAKE_KEY=$(cat "$var/console-intake.key")
+export TANGGAP_CONSOLE_INTAKE_URL=${TANGGAP_CONSOLE_INTAKE_URL:-http://127.0.0.1:$port}
+console_port=${TANGGAP_CONSOLE_PORT:-8004}
 
 "$bin/tanggap" inbox & pids+=($!)
-for service in intake router sla notifier; do
+for service in intake router sla notifier console; do
   "$bin/tanggap" serve "$service" >> "$logs/$service.log" 2>&1 & pids+=($!)
 done
 for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null &&
+    curl -sf "http://127.0.0.1:$console_port/healthz" >/dev/null && break
   sleep 0.5
 done
 
@@ -52,6 +76,11 @@ tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
   metrics:           http://127.0.0.1:$port/metrics  :8001/metrics (router)  :8002 (sla)  :8003 (notifier)
   tail an agency:    .venv/bin/tanggap tail agency.dinas-pupr.assignments
   agency webhooks:   printed below as [inbox <agency>] lines
+
+  console:           http://127.0.0.1:$console_port/   (citizen status page: /lapor)
+    operator:        demo-operator / $(cat "$var/console-demo-demo-operator.password")
+    agency (PUPR):   demo-pupr / $(cat "$var/console-demo-demo-pupr.password")
+  fill it:           .venv/bin/tanggap demo      (the dev corpus through intake, 2 per second)
 
 MSG
 wait -n "${pids[@]}" || true
