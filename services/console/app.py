@@ -75,7 +75,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
             state = await build_state(conf, stack)
             app.state.console = state
             if conf.console_consumers:
-                consumer = ProjectionConsumer(conf, Projector(conf, state.pool, state.producer))
+                consumer = ProjectionConsumer(conf, Projector(conf, state.pool, state.producer),
+                                              group=conf.console_group)
                 await consumer.start()
                 stack.push_async_callback(consumer.stop)
             yield

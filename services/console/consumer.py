@@ -73,17 +73,19 @@ class Projector:
 class ProjectionConsumer:
     """The consume loop: fetch a batch, apply each record, then commit."""
 
-    def __init__(self, settings: RuntimeSettings, projector: Projector, batch: int = 500) -> None:
+    def __init__(self, settings: RuntimeSettings, projector: Projector, batch: int = 500,
+                 group: str = "console") -> None:
         self._settings = settings
         self._projector = projector
         self._batch = batch
+        self._group = settings.group(group)
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self.crash: Callable[[BaseException], None] = crash_process
 
     async def start(self) -> None:
         timeout_ms = int(self._settings.session_timeout_seconds * 1000)
-        group = self._settings.group("console")
+        group = self._group
         self._consumer = AIOKafkaConsumer(
             *(self._settings.topic(t.name) for t in TOPICS),
             bootstrap_servers=self._settings.kafka_bootstrap_servers,

@@ -42,6 +42,7 @@ BY_KIND = {
     ResponseKind.RESOLVED: "resolved",
     ResponseKind.NOT_OURS: "redirected",
 }
+TARGET = {"response": "tanggapan", "resolution": "penyelesaian"}
 OPEN = frozenset({"received", "triage", "assigned", "in_progress", "waiting_for_citizen",
                   "redirected"})
 
@@ -152,7 +153,7 @@ def _clock_change(event: Event) -> Change | None:
         case SlaStarted():
             return Change(clock=Clock(event.clock_id, event.agency, event.target.value,
                                       event.due_at, "running", started_at=event.started_at),
-                          line=Line(f"jam {event.target.value} {event.agency} mulai",
+                          line=Line(f"jam {TARGET[event.target.value]} {event.agency} mulai",
                                     "sla", event.agency))
         case SlaMet():
             on_time = (event.within_target if event.within_target is not None
@@ -160,13 +161,13 @@ def _clock_change(event: Event) -> Change | None:
             return Change(clock=Clock(event.clock_id, event.agency, event.target.value,
                                       event.due_at, "met", met_at=event.met_at,
                                       within_target=on_time),
-                          line=Line(f"jam {event.target.value} {event.agency} terpenuhi"
+                          line=Line(f"jam {TARGET[event.target.value]} {event.agency} terpenuhi"
                                     + ("" if on_time else " (terlambat)"), "sla", event.agency))
         case SlaBreached():
             return Change(clock=Clock(event.clock_id, event.agency, event.target.value,
                                       event.due_at, "breached"),
-                          line=Line(f"tenggat {event.target.value} {event.agency} terlewati",
-                                    "sla", event.agency))
+                          line=Line(f"tenggat {TARGET[event.target.value]} {event.agency}"
+                                    " terlewati", "sla", event.agency))
         case SlaStopped():
             return Change(clock=Clock(event.clock_id, event.agency, event.target.value,
                                       event.due_at, "stopped"),

@@ -34,6 +34,7 @@ class ConsoleSettings(RuntimeSettings):
     console_intake_url: str = "http://127.0.0.1:8000"
     console_intake_key: SecretStr | None = None  # an adapter key for channel call_center
     console_consumers: bool = True  # the projection consumer; off only for in-process tests
+    console_group: str = "console"  # its consumer group (prefixed like every group)
 
     def secret_key(self) -> str:
         """The configured signing secret, or this checkout's, generated once into var/."""
