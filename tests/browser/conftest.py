@@ -125,9 +125,9 @@ class Pages:
         self.contexts: list[BrowserContext] = []
         self.opened: dict[str, Page] = {}
 
-    async def open(self, name: str) -> Page:
+    async def open(self, name: str, width: int = 1280, height: int = 900) -> Page:
         context = await self.browser.new_context(locale="id-ID", timezone_id="Asia/Pontianak",
-                                                 viewport={"width": 1280, "height": 900})
+                                                 viewport={"width": width, "height": height})
         self.contexts.append(context)
         page = await context.new_page()
         page.set_default_timeout(30_000)

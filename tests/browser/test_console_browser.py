@@ -37,6 +37,36 @@ async def test_playwright_matches_debians_chromium(browser: Browser) -> None:
         f"major is {debian} in constraints.txt")
 
 
+async def test_the_accessibility_scanner_does_find_problems(browser: Browser) -> None:
+    """A page with a known fault, so a clean scan below means something."""
+    page = await browser.new_page()
+    try:
+        await page.set_content('<html lang="id"><body><main><img src="data:,">'
+                               '<input type="text"></main></body></html>')
+        results = await Axe().run(page, options=WCAG)
+        found = {v["id"] for v in results.response["violations"]}
+        assert {"image-alt", "label"} <= found, found
+    finally:
+        await page.close()
+
+
+async def test_the_agency_inbox_fits_a_phone(services: Stack, pages: Pages) -> None:
+    case = await post_complaint(services, "Jalan rusak parah di Jl. Gajah Mada, banyak lubang")
+    phone = await pages.open("pupr-ponsel", width=390, height=844)
+    await sign_in(phone, services.console, "pupr")
+    card = phone.locator("li.card", has_text=case["ticket"])
+    await expect(card).to_contain_text(re.compile(r"sisa 4[78] j"), timeout=90_000)
+    overflow = await phone.evaluate("document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"the inbox scrolls sideways by {overflow}px on a phone"
+    box = await card.bounding_box()
+    assert box is not None and box["height"] >= 44  # a big tap target
+    await screenshot(phone, "7-kotak-masuk-ponsel")
+    await card.get_by_role("link").click()
+    overflow = await phone.evaluate("document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"the case page scrolls sideways by {overflow}px on a phone"
+    await screenshot(phone, "8-kasus-ponsel")
+
+
 async def post_complaint(stack: Stack, text: str) -> dict:
     async with httpx.AsyncClient() as http:
         posted = await http.post(f"{stack.intake}/v1/complaints", headers={
@@ -174,6 +204,7 @@ async def test_every_page_passes_an_axe_wcag_22_aa_scan(services: Stack, pages: 
     problems = {}
     for path in paths:
         await page.goto(f"{services.console}{path}")
+        await screenshot(page, f"axe-{who}-{path.strip('/').replace('/', '-')[:40] or 'root'}")
         results = await axe.run(page, options=WCAG)
         serious = [v for v in results.response["violations"]
                    if v.get("impact") in ("serious", "critical")]
