@@ -127,16 +127,22 @@ def tail(topic: str, from_beginning: bool = typer.Option(True, help="start at th
 
 @app.command()
 def demo(
-    keys: Annotated[Path, typer.Option(help="folder of <channel>.key files")] = Path(
-        "var/demo-keys"),
-    intake_url: Annotated[str, typer.Option(help="intake's base URL")] = "http://127.0.0.1:8000",
+    keys: Annotated[Path | None, typer.Option(help="folder of <channel>.key files "
+                                                   "(default: var/demo-keys)")] = None,
+    intake_url: Annotated[str | None, typer.Option(help="intake's base URL (default: "
+                                                        "port $TANGGAP_INTAKE_PORT)")] = None,
     rate: Annotated[float, typer.Option(help="complaints per second")] = 2.0,
     run: Annotated[str, typer.Option(help="a new run id posts the corpus again")] = "1",
     limit: Annotated[int, typer.Option(help="post only the first N (0: all)")] = 0,
 ) -> None:
     """Post the dev corpus (tests/data/complaints-dev.jsonl) through intake's API."""
-    from services.console.demo import load, post_corpus, read_keys
+    import os
 
+    from services.console.demo import load, post_corpus, read_keys
+    from services.runtime.settings import RuntimeSettings
+
+    keys = keys or Path(RuntimeSettings().var_dir) / "demo-keys"
+    intake_url = intake_url or f"http://127.0.0.1:{os.environ.get('TANGGAP_INTAKE_PORT', 8000)}"
     found = read_keys(keys)
     if not found:
         typer.echo(f"no adapter keys in {keys}/ (make run creates them)", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,14 @@ CHANNEL = {"whatsapp": "WhatsApp", "instagram": "Instagram", "facebook": "Facebo
 KIND = {"first_response": "Tanggapan pertama", "progress": "Perkembangan",
         "waiting_for_citizen": "Menunggu pelapor", "resolved": "Selesai",
         "not_ours": "Bukan wewenang kami"}
+
+
+NUMBERS = re.compile(r"(?:\+?\d[\d .-]{4,}\d)")
+
+
+def without_numbers(text: str | None) -> str | None:
+    """A public message with phone-like numbers hidden: the status page shows none."""
+    return NUMBERS.sub("[nomor]", text) if text else text
 
 
 def status_label(status: str | None) -> str:

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.console import store
 from services.console.state import ConsoleState, StateDep
 from services.console.web.deps import render
-from services.console.wording import status_label
+from services.console.wording import status_label, without_numbers
 
 router = APIRouter(prefix="/lapor")
 TICKET = re.compile(r"^[A-Za-z0-9-]{1,32}$")
@@ -59,9 +59,9 @@ async def status_page(ticket: str, request: Request, state: StateDep) -> Respons
         for event in await store.history(state.pool, row["complaint_id"]):
             kind = event["public_kind"]
             if kind in PUBLIC_KINDS:
+                message = event["public_message"] if kind in ANSWER_KINDS else None
                 lines.append({"at": event["occurred_at"], "kind": kind,
-                              "message": event["public_message"] if kind in ANSWER_KINDS
-                              else None})
+                              "message": without_numbers(message)})
     return render(request, state, "lapor.html", {
         "ticket": row["ticket"], "status": status_label(row["status"]),
         "agency": state.agency_name(row["agency"]) if row["agency"] else None,

@@ -18,7 +18,7 @@ from services.console.demo import channel_of, submission
 from services.console.projection import change_for
 from services.console.ratelimit import Buckets
 from services.console.web.taken_routes import submission as taken_submission
-from services.console.wording import Formats
+from services.console.wording import Formats, without_numbers
 
 NOW = datetime(2026, 11, 20, 7, 5, tzinfo=UTC)
 OPERATOR = User("op", "Op", Role.OPERATOR)
@@ -126,3 +126,9 @@ def test_demo_maps_the_corpus_channels() -> None:
     assert channel_of("media_monitoring") is Channel.MEDIA
     body = submission({"id": "c1", "channel": "x", "text": "t", "kecamatan": "kec-sandai"}, "r")
     assert body["channel_message_id"] == "demo-r-c1" and body["channel"] == "x"
+
+
+def test_public_messages_hide_phone_like_numbers() -> None:
+    assert without_numbers("Hubungi 0812-3456-7890 atau +62 812 345") == (
+        "Hubungi [nomor] atau [nomor]")
+    assert without_numbers("Selesai dalam 2 hari, RT 05") == "Selesai dalam 2 hari, RT 05"
