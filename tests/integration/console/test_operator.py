@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 from schemas.topics import COMMANDS, LINKED
+from services.console.timeline import Entry
 from tests.integration.console.conftest import Console, at, csrf_of, new_id
 from tests.integration.console.events import assigned, received, started, suppressed, triaged
 from tests.integration.console.kafka_read import sent
@@ -166,3 +168,25 @@ def test_taken_form_needs_text_and_reports_an_unreachable_intake(console: Consol
     no_key = op.post("/operator/aduan-baru", data={"csrf": token, "mode": "surat",
                                                    "text": "Lampu jalan mati", "token": "f1"})
     assert no_key.status_code == 503 and "kunci adaptor" in no_key.text
+
+
+def test_the_case_timeline_is_read_through_one_replaceable_reader(console: Console) -> None:
+    """The seam for the audit service's reader: the case page shows whatever it returns."""
+    cid, _ = triage_case(console)
+    op = console.signed_in("op1")
+    assert "ComplaintTriaged" in op.get(f"/kasus/{cid}/riwayat").text  # the projection's
+
+    async def audit_reader(pool, complaint_id):  # type: ignore[no-untyped-def]
+        return [Entry(at(0), "ComplaintReceived", "complaints.received", "intake",
+                      "dari log audit", uuid.uuid4(), None)]
+    saved, console.state.timeline = console.state.timeline, audit_reader
+    try:
+        assert "dari log audit" in op.get(f"/kasus/{cid}").text
+        assert "dari log audit" in op.get(f"/kasus/{cid}/riwayat").text
+    finally:
+        console.state.timeline = saved
+
+
+def test_metrics_count_the_consoles_actions(console: Console) -> None:
+    metrics = console.client.get("/metrics").text
+    assert "console_actions_total" in metrics and "console_signins_total" in metrics
