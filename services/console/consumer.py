@@ -1,9 +1,9 @@
 """keep_projection: a plain aiokafka consumer inside the console process, one group of its own.
 
-Offsets are committed only after the batch's records were applied, each in its own database
-transaction keyed by event id, so a redelivered record changes nothing. A record that is not
-an event of its topic goes to the topic's .dlq with the reason; anything unexpected crashes
-the process before the commit, and Kafka delivers the record again after the restart.
+Offsets are committed only after the batch's records were applied, in one database
+transaction where each event is recorded by its id, so a redelivered record changes nothing.
+A record that is not an event of its topic goes to the topic's .dlq with the reason; anything
+unexpected crashes the process before the commit, and Kafka delivers it again after a restart.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 
 from schemas.codec import DecodeError, decode
-from schemas.envelope import utcnow
+from schemas.envelope import Event, utcnow
 from schemas.topics import (
     ASSIGNED,
     COMMANDS,
@@ -52,22 +52,32 @@ class Projector:
         self._producer = producer
         self._by_topic = {settings.topic(spec.name): spec for spec in TOPICS}
 
-    async def keep_projection(self, record: ConsumerRecord) -> None:
-        spec = self._by_topic[record.topic]
-        try:
-            event = decode(record.value, spec.carries)
-        except DecodeError as exc:
-            log.warning("dead-lettering %s@%s: %s", spec.name, record.offset, exc)
-            await send_to_dead_letter(self._producer, spec.name, record, str(exc), "console")
-            return
-        change = change_for(event)
-        if change is None:
-            return
+    async def keep_projection(self, records: list[ConsumerRecord]) -> int:
+        """Apply a batch in one transaction (each event once); returns how many were new.
+
+        One transaction per batch instead of per event: a replay of the whole log runs at
+        database speed, and a crash before the commit redelivers the batch, changing nothing.
+        """
+        decoded: list[tuple[str, Event]] = []
+        for record in records:
+            spec = self._by_topic[record.topic]
+            try:
+                decoded.append((spec.name, decode(record.value, spec.carries)))
+            except DecodeError as exc:
+                log.warning("dead-lettering %s@%s: %s", spec.name, record.offset, exc)
+                await send_to_dead_letter(self._producer, spec.name, record, str(exc),
+                                          "console")
+        new = 0
         async with self._pool.acquire() as conn, conn.transaction():
-            applied = await store.apply(conn, event, spec.name, change)
-        if applied:
-            metrics.EVENTS_APPLIED.labels(topic=spec.name).inc()
-            metrics.PROJECTION_LAG.set((utcnow() - event.occurred_at).total_seconds())
+            for topic, event in decoded:
+                change = change_for(event)
+                if change is not None and await store.apply(conn, event, topic, change):
+                    new += 1
+                    metrics.EVENTS_APPLIED.labels(topic=topic).inc()
+        if decoded:
+            newest = max(event.occurred_at for _, event in decoded)
+            metrics.PROJECTION_LAG.set((utcnow() - newest).total_seconds())
+        return new
 
 
 class ProjectionConsumer:
@@ -112,11 +122,12 @@ class ProjectionConsumer:
         try:
             while True:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch)
-                for records in batches.values():
-                    for record in records:
-                        await self._projector.keep_projection(record)
                 if not batches:
                     continue
+                # Partitions in order, each partition's records in order: a case's events
+                # on one topic keep their order (they share the complaint id as key).
+                await self._projector.keep_projection(
+                    [record for records in batches.values() for record in records])
                 try:
                     await self._consumer.commit()
                 except CommitFailedError as exc:

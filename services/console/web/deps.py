@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.console import accounts
 from services.console.access import Can, User, may
-from services.console.countdown import badge
+from services.console.countdown import badge, hours_minutes
 from services.console.security import COOKIE
 from services.console.state import ConsoleState, StateDep
 from services.console.wording import CHANNEL, KIND, PUBLIC_LINE, status_label
@@ -81,6 +81,7 @@ def render(request: Request, state: ConsoleState, name: str, context: dict[str, 
     base = {"request": request, "user": current.user if current else None,
             "csrf": current.csrf if current else "", "fmt": state.formats, "now": now,
             "badge": lambda row: badge(row["due_at"], row["clock_state"], now),
+            "age": lambda since: hours_minutes((now - since).total_seconds()) if since else "-",
             "agency_name": state.agency_name, "poll": state.settings.console_poll_seconds,
             "is_htmx": request.headers.get("hx-request") == "true"}
     response = TEMPLATES.TemplateResponse(request, name, {**base, **context},

@@ -63,7 +63,9 @@ def test_a_claim_shows_its_holder_blocks_others_and_expires(console: Console) ->
 def test_assign_needs_a_reason_and_sends_assign_complaint(console: Console) -> None:
     cid, _ = triage_case(console)
     op = console.signed_in("op1")
-    token = csrf_of(op.get(f"/kasus/{cid}").text)
+    page = op.get(f"/kasus/{cid}").text
+    assert "3 j 0 m sejak diterima" in page  # the case's own clock, across holders
+    token = csrf_of(page)
     no_reason = op.post(f"/kasus/{cid}/tugaskan", data={"csrf": token, "agency": "dinas-pupr",
                                                          "reason": " ", "token": "a"})
     assert no_reason.status_code == 422 and "alasan wajib" in no_reason.text
