@@ -165,6 +165,35 @@ async def test_not_ours_puts_the_case_back_in_the_queue_with_reason_and_clock_hi
     await screenshot(operator, "5-kembali-ke-antrean")
 
 
+async def next_refresh(page: Page, target: str) -> None:
+    """Wait until htmx has swapped `target` once more (the list refreshed itself)."""
+    await page.evaluate("""target => new Promise(done => document.querySelector(target)
+        .addEventListener('htmx:afterSettle', done, {once: true}))""", target)
+
+
+async def test_bulk_assign_keeps_ticks_across_refreshes_and_moves_every_ticked_case(
+        services: Stack, pages: Pages) -> None:
+    cases = [await post_complaint(services, TRIAGE_TEXT) for _ in range(2)]
+    operator = await pages.open("operator")
+    await sign_in(operator, services.console, "operator")
+    for case in cases:
+        await expect(operator.locator("#antrian")).to_contain_text(case["ticket"],
+                                                                   timeout=90_000)
+        await operator.get_by_label(f"Pilih {case['ticket']}").check()
+    await next_refresh(operator, "#antrian")
+    for case in cases:
+        await expect(operator.get_by_label(f"Pilih {case['ticket']}")).to_be_checked()
+    await operator.get_by_label("Tugaskan yang dipilih ke").select_option("dlh")
+    await operator.locator("#bulk-reason").fill("Sampah liar, urusan DLH")
+    await operator.get_by_role("button", name="Tugaskan yang dipilih").click()
+    await expect(operator.get_by_role("status")).to_contain_text("2 perintah penugasan")
+    for case in cases:
+        await expect(operator.locator("#antrian")).not_to_contain_text(case["ticket"],
+                                                                       timeout=90_000)
+    await until_text(operator, f"{services.console}/kasus/{cases[0]['complaint_id']}",
+                     "Dinas Lingkungan Hidup")
+
+
 async def test_a_complaint_taken_by_phone_gets_one_ticket_even_if_sent_twice(
         services: Stack, pages: Pages) -> None:
     operator = await pages.open("operator")
