@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 COOKIE = "tanggap_konsol"
 SIGNIN_SALT = "tanggap-console-signin"
 SESSION_SALT = "tanggap-console-session"
+FLASH_SALT = "tanggap-console-flash"
 
 
 class Hasher:
@@ -41,6 +42,7 @@ class Signer:
         self._secret = secret.encode()
         self._sessions = URLSafeTimedSerializer(secret, salt=SESSION_SALT)
         self._signin = URLSafeTimedSerializer(secret, salt=SIGNIN_SALT)
+        self._flash = URLSafeTimedSerializer(secret, salt=FLASH_SALT)
 
     def cookie(self, session_id: str) -> str:
         return self._sessions.dumps(session_id)
@@ -74,6 +76,20 @@ class Signer:
         except (BadSignature, SignatureExpired):
             return False
         return True
+
+
+    def flash(self, message: str) -> str:
+        """A message for the next page, signed so that nobody can make the console say it."""
+        return self._flash.dumps(message)
+
+    def read_flash(self, token: str | None, max_age: int = 300) -> str | None:
+        if not token:
+            return None
+        try:
+            value = self._flash.loads(token, max_age=max_age)
+        except (BadSignature, SignatureExpired):
+            return None
+        return value if isinstance(value, str) else None
 
 
 def new_session_id() -> str:

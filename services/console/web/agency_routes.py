@@ -31,7 +31,7 @@ async def inbox_page(request: Request, state: StateDep, current: Session = INBOX
     assert current.user.agency is not None
     return render(request, state, "inbox.html", {
         **await inbox(state, current.user.agency),
-        "message": request.query_params.get("pesan")}, current)
+        "message": state.signer.read_flash(request.query_params.get("pesan"))}, current)
 
 
 @router.get("/isi")

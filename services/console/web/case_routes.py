@@ -31,8 +31,9 @@ async def visible_case(state: ConsoleState, current: Session, key: str) -> async
     return row
 
 
-def back(row: asyncpg.Record, message: str) -> RedirectResponse:
-    return RedirectResponse(f"/kasus/{row['complaint_id']}?pesan={quote(message)}",
+def back(state: ConsoleState, row: asyncpg.Record, message: str) -> RedirectResponse:
+    flash = quote(state.signer.flash(message))
+    return RedirectResponse(f"/kasus/{row['complaint_id']}?pesan={flash}",
                             status.HTTP_303_SEE_OTHER)
 
 
@@ -54,7 +55,7 @@ async def case_page(key: str, request: Request, state: StateDep, current: Sessio
         "c": row, "timeline": timeline, "holders": state.holders(),
         "suggested": state.suggestions.get(row["category"] or ""),
         "token": secrets.token_urlsafe(12), "templates": ANSWER_TEMPLATES,
-        "message": request.query_params.get("pesan"),
+        "message": state.signer.read_flash(request.query_params.get("pesan")),
         "answer_refusal": may_answer(current.user, row["agency"], row["status"]),
     }, current)
 
@@ -75,8 +76,8 @@ async def claim(key: str, form: FormDep, state: StateDep, current: Session = TRI
     holder = await accounts.claim(state.pool, row["complaint_id"], current.user.username,
                                   state.now(), hold)
     if holder != current.user.username:
-        return back(row, f"sedang dipegang {holder}")
-    return back(row, "kasus Anda pegang")
+        return back(state, row, f"sedang dipegang {holder}")
+    return back(state, row, "kasus Anda pegang")
 
 
 @router.post("/{key}/lepas")
@@ -86,7 +87,7 @@ async def release(key: str, form: FormDep, state: StateDep, current: Session = T
     anyone = may(current.user, Can.RELEASE_ANY_CLAIM)
     await accounts.release(state.pool, row["complaint_id"],
                            None if anyone else current.user.username)
-    return back(row, "klaim dilepas")
+    return back(state, row, "klaim dilepas")
 
 
 async def not_held_by_other(state: ConsoleState, current: Session, complaint_id: str) -> None:
@@ -112,7 +113,7 @@ async def assign(key: str, form: FormDep, state: StateDep, current: Session = TR
     await state.producer.send_many([outgoing])
     await accounts.release(state.pool, row["complaint_id"], None)
     metrics.ACTIONS.labels(action="assign", role=current.user.role.value).inc()
-    return back(row, f"perintah penugasan ke {outgoing[1].agency} terkirim")  # type: ignore[attr-defined]
+    return back(state, row, f"perintah penugasan ke {outgoing[1].agency} terkirim")  # type: ignore[attr-defined]
 
 
 @router.post("/{key}/duplikat")
@@ -132,7 +133,7 @@ async def link(key: str, form: FormDep, state: StateDep, current: Session = TRIA
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     await state.producer.send_many([outgoing])
     metrics.ACTIONS.labels(action="link", role=current.user.role.value).inc()
-    return back(row, f"ditautkan ke {parent['ticket']}")
+    return back(state, row, f"ditautkan ke {parent['ticket']}")
 
 
 async def agency_answer(key: str, form: dict, state: ConsoleState, current: Session,
@@ -152,9 +153,9 @@ async def agency_answer(key: str, form: dict, state: ConsoleState, current: Sess
     await state.producer.send_many(outgoing)
     metrics.ACTIONS.labels(action=kind.value, role=current.user.role.value).inc()
     if kind is ResponseKind.NOT_OURS:  # the case leaves this agency: back to its inbox
-        done = quote(f"dikembalikan ke pusat: {row['ticket']}")
+        done = quote(state.signer.flash(f"dikembalikan ke pusat: {row['ticket']}"))
         return RedirectResponse(f"/instansi?pesan={done}", status.HTTP_303_SEE_OTHER)
-    return back(row, "jawaban terkirim")
+    return back(state, row, "jawaban terkirim")
 
 
 @router.post("/{key}/jawab")

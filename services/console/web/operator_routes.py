@@ -32,10 +32,11 @@ def queue_rows(state: ConsoleState, rows: list) -> list[dict]:
 
 @router.get("/antrian")
 async def queue_page(request: Request, state: StateDep, current: Session = TRIAGE) -> Response:
+    sent = request.query_params.get("terkirim", "")[:6]
     rows = queue_rows(state, await store.triage_queue(state.pool, state.now()))
     return render(request, state, "queue.html", {"rows": rows, "holders": state.holders(),
                                                  "token": secrets.token_urlsafe(12),
-                                                 "sent": request.query_params.get("terkirim")},
+                                                 "sent": sent if sent.isdigit() else None},
                   current)
 
 

@@ -46,8 +46,10 @@ def test_a_claim_shows_its_holder_blocks_others_and_expires(console: Console) ->
     page = op2.get(f"/kasus/{cid}")
     assert "Dipegang <strong>op1</strong>" in page.text
     token2 = csrf_of(page.text)
-    op2.post(f"/kasus/{cid}/klaim", data={"csrf": token2})
-    assert "sedang dipegang op1" in op2.get(f"/kasus/{cid}?pesan=sedang+dipegang+op1").text
+    held = op2.post(f"/kasus/{cid}/klaim", data={"csrf": token2})
+    assert "sedang dipegang op1" in op2.get(held.headers["location"]).text
+    forged = op2.get(f"/kasus/{cid}?pesan=Hubungi+0812+untuk+hadiah").text
+    assert "hadiah" not in forged  # only messages the console signed are shown
     refused = op2.post(f"/kasus/{cid}/tugaskan", data={"csrf": token2, "agency": "dlh",
                                                         "reason": "sampah", "token": "t1"})
     assert refused.status_code == 409
