@@ -128,13 +128,15 @@ async def pages(settings: ConsoleSettings, pool: asyncpg.Pool) -> None:
     from services.console import accounts
     from services.console.access import Role
 
-    def timed(client: TestClient, path: str, rounds: int = 15) -> float:
-        times = []
+    def timed(client: TestClient, path: str, rounds: int = 15) -> str:
+        times, size = [], 0
         for _ in range(rounds):
             started = time.perf_counter()
-            assert client.get(path).status_code == 200, path
+            answer = client.get(path)
             times.append(time.perf_counter() - started)
-        return statistics.median(times) * 1000
+            assert answer.status_code == 200, (path, answer.status_code)
+            size = answer.text.count("<tr") + answer.text.count('class="card"')
+        return f"{statistics.median(times) * 1000:7.1f} ms  ({size} rows)"
 
     def run() -> None:
         with TestClient(create_app(settings), follow_redirects=False) as client:
@@ -146,8 +148,8 @@ async def pages(settings: ConsoleSettings, pool: asyncpg.Pool) -> None:
                                    hashed)
             ticket = "KTP-B-000002"
             print("pages (median of 15, in process):")
-            print(f"  /healthz (baseline)        {timed(client, '/healthz'):7.1f} ms")
-            print(f"  /lapor/{ticket}      {timed(client, f'/lapor/{ticket}'):7.1f} ms")
+            print(f"  /healthz (baseline)        {timed(client, '/healthz')}")
+            print(f"  /lapor/{ticket}      {timed(client, f'/lapor/{ticket}')}")
             for user, paths in (("b-op", ["/operator/antrian", "/operator/sla",
                                           "/operator/cari?teks=jalan"]),
                                 ("b-ag", ["/instansi"])):
@@ -156,7 +158,7 @@ async def pages(settings: ConsoleSettings, pool: asyncpg.Pool) -> None:
                 client.post("/masuk", data={"username": user, "password": "bench-pass",
                                             "token": token})
                 for path in paths:
-                    print(f"  {path:26} {timed(client, path):7.1f} ms")
+                    print(f"  {path:26} {timed(client, path)}")
                 client.cookies.clear()
 
     await asyncio.to_thread(run)

@@ -32,22 +32,23 @@ async def apply(conn: asyncpg.Connection, event: Event, topic: str, change: Chan
         line.public_message if line else None, event.causation_id)
     if not inserted:
         return False
-    await conn.execute("INSERT INTO cases (complaint_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                       event.complaint_id)
     facts = {k: v for k, v in change.facts.items() if k in CASE_COLUMNS and v is not None}
-    if facts:
-        names = list(facts)
-        sets = ", ".join(
-            f"{n} = COALESCE({n}, ${i + 2})" if n in KEEP_FIRST else f"{n} = ${i + 2}"
-            for i, n in enumerate(names))
-        await conn.execute(f"UPDATE cases SET {sets}, updated_at = now() WHERE complaint_id = $1",
-                           event.complaint_id, *facts.values())
+    names = list(facts)
+    # One statement creates the row or sets the facts (events of a case come in any order).
+    sets = ", ".join(f"{n} = COALESCE(cases.{n}, EXCLUDED.{n})" if n in KEEP_FIRST
+                     else f"{n} = EXCLUDED.{n}" for n in names)
+    await conn.execute(
+        f"INSERT INTO cases (complaint_id{''.join(', ' + n for n in names)}) VALUES ($1"
+        f"{''.join(f', ${i + 2}' for i in range(len(names)))}) ON CONFLICT (complaint_id) DO "
+        + (f"UPDATE SET {sets}, updated_at = now()" if names else "NOTHING"),
+        event.complaint_id, *facts.values())
     if change.status is not None:
         # Only forward in event time: a late ComplaintReceived must not reopen a resolved case.
         await conn.execute(
+            # "received" is only ever the first status: at an equal time it loses.
             "UPDATE cases SET status = $2, agency = CASE WHEN $2 = 'received' THEN agency"
             " ELSE $3 END, status_at = $4, updated_at = now() WHERE complaint_id = $1"
-            " AND (status_at IS NULL OR status_at <= $4)",
+            " AND (status_at IS NULL OR (status_at <= $4 AND $2 <> 'received'))",
             event.complaint_id, change.status, change.agency, event.occurred_at)
     if change.clock is not None:
         c = change.clock

@@ -194,3 +194,12 @@ def test_the_case_timeline_is_read_through_one_replaceable_reader(console: Conso
 def test_metrics_count_the_consoles_actions(console: Console) -> None:
     metrics = console.client.get("/metrics").text
     assert "console_actions_total" in metrics and "console_signins_total" in metrics
+
+
+def test_a_late_complaint_received_never_takes_a_case_back_to_received(console: Console) -> None:
+    cid = new_id()
+    ticket = f"KTP-ORD-{cid[-6:].upper()}"
+    same_time = at(-1)
+    console.seed(assigned(cid, ticket, "dlh", same_time), received(cid, ticket, same_time))
+    page = console.signed_in("op1").get(f"/kasus/{cid}").text
+    assert "Diteruskan ke instansi" in page and "Jalan rusak" in page
