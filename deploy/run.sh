@@ -78,7 +78,7 @@ tanggap is running (logs in var/logs/, Ctrl-C stops everything started here)
   agency webhooks:   printed below as [inbox <agency>] lines
 
   console:           http://127.0.0.1:$console_port/   (citizen status page: /lapor)
-    operator:        demo-operator / $(cat "$var/console-demo-demo-operator.password")
+    operator:        (supervisor) demo-operator / $(cat "$var/console-demo-demo-operator.password")
     agency (PUPR):   demo-pupr / $(cat "$var/console-demo-demo-pupr.password")
   fill it:           .venv/bin/tanggap demo      (the dev corpus through intake, 2 per second)
 

@@ -52,7 +52,9 @@ def console_settings(stack: RuntimeSettings, console_database: str,
     return ConsoleSettings(topic_prefix=stack.topic_prefix, database_url=console_database,
                            console_consumers=False, console_secret_key="uji-rahasia-konsol",
                            var_dir=Path(tmp_path_factory.mktemp("console-var")),
-                           console_intake_url="http://127.0.0.1:9")
+                           console_intake_url="http://127.0.0.1:9",
+                           # every test signs in from the one TestClient address
+                           console_signin_address_burst=10_000)
 
 
 class Console:

@@ -203,3 +203,16 @@ def test_a_late_complaint_received_never_takes_a_case_back_to_received(console: 
     console.seed(assigned(cid, ticket, "dlh", same_time), received(cid, ticket, same_time))
     page = console.signed_in("op1").get(f"/kasus/{cid}").text
     assert "Diteruskan ke instansi" in page and "Jalan rusak" in page
+
+
+def test_only_the_holder_or_a_supervisor_releases_a_claim(console: Console) -> None:
+    cid, _ = triage_case(console)
+    op1, op2, spv = (console.signed_in(n) for n in ("op1", "op2", "spv"))
+    op1.post(f"/kasus/{cid}/klaim", data={"csrf": csrf_of(op1.get(f"/kasus/{cid}").text)})
+    op2.post(f"/kasus/{cid}/lepas", data={"csrf": csrf_of(op2.get(f"/kasus/{cid}").text)})
+    assert "Dipegang <strong>op1</strong>" in op2.get(f"/kasus/{cid}").text
+    spv.post(f"/kasus/{cid}/lepas", data={"csrf": csrf_of(spv.get(f"/kasus/{cid}").text)})
+    assert "Belum dipegang siapa pun" in op2.get(f"/kasus/{cid}").text
+    op1.post(f"/kasus/{cid}/klaim", data={"csrf": csrf_of(op1.get(f"/kasus/{cid}").text)})
+    op1.post(f"/kasus/{cid}/lepas", data={"csrf": csrf_of(op1.get(f"/kasus/{cid}").text)})
+    assert "Belum dipegang siapa pun" in op1.get(f"/kasus/{cid}").text
