@@ -12,6 +12,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.console.audit_reader import audit_reader
 from services.console.consumer import ProjectionConsumer, Projector
 from services.console.ratelimit import Buckets
 from services.console.security import Hasher, Signer
@@ -55,7 +56,7 @@ async def build_state(conf: ConsoleSettings, stack: AsyncExitStack) -> ConsoleSt
     http = await stack.enter_async_context(httpx.AsyncClient(timeout=15.0))
     directory = conf.directory()
     suggestions, kecamatan = tenant_lists(conf)
-    return ConsoleState(
+    state = ConsoleState(
         conf, pool, producer, http, directory, Hasher(), Signer(conf.secret_key()),
         Formats(directory.regency.timezone),
         Buckets(rate=1 / conf.console_signin_every_seconds, burst=conf.console_signin_burst),
@@ -63,6 +64,10 @@ async def build_state(conf: ConsoleSettings, stack: AsyncExitStack) -> ConsoleSt
                 burst=conf.console_signin_address_burst),
         Buckets(rate=1 / conf.console_status_every_seconds, burst=conf.console_status_burst),
         suggestions, kecamatan)
+    if conf.console_audit_url and conf.console_audit_key is not None:
+        state.timeline = audit_reader(http, conf.console_audit_url,
+                                      conf.console_audit_key.get_secret_value(), state.timeline)
+    return state
 
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:

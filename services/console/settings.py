@@ -33,6 +33,10 @@ class ConsoleSettings(RuntimeSettings):
     # Complaints taken by a person enter through intake's public API like any channel adapter.
     console_intake_url: str = "http://127.0.0.1:8000"
     console_intake_key: SecretStr | None = None  # an adapter key for channel call_center
+    # The audit service's timeline of a case, read from the log (its operator key); unset: the
+    # console's own projection.
+    console_audit_url: str | None = None
+    console_audit_key: SecretStr | None = None
     console_consumers: bool = True  # the projection consumer; off only for in-process tests
     console_group: str = "console"  # its consumer group (prefixed like every group)
 

@@ -1,7 +1,7 @@
-"""The case timeline: ONE seam where the audit service's reader of the log can be plugged in.
+"""The case timeline: ONE seam (a TimelineReader) where the audit service's reader plugs in.
 
-Until then the console shows its own projection of the same events (case_events), with the
-producing service and the cause of each; `Timeline` is the shape the case page renders.
+By default the console shows its own projection of the same events (case_events), with the
+producing service and the cause of each; `Entry` is the shape the case page renders.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Entry:
     summary: str
     event_id: uuid.UUID
     cause: uuid.UUID | None
+    source: str = "proyeksi konsol"  # where the line was read: this projection, or the log
 
 
 TimelineReader = Callable[[asyncpg.Pool, str], Awaitable[list[Entry]]]
@@ -37,5 +38,6 @@ async def projected_timeline(pool: asyncpg.Pool, complaint_id: str) -> list[Entr
             for r in await store.history(pool, complaint_id)]
 
 
-# The lead replaces this with the audit reader (same signature): app.state.console.timeline.
+# With TANGGAP_CONSOLE_AUDIT_URL and _KEY set, app.py puts audit_reader.audit_reader (the log,
+# through the audit service) in front of this one (ConsoleState.timeline).
 DEFAULT_READER: TimelineReader = projected_timeline

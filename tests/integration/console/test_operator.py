@@ -7,8 +7,11 @@ import io
 import uuid
 from datetime import timedelta
 
+import httpx
+
 from schemas.topics import COMMANDS, LINKED
-from services.console.timeline import Entry
+from services.console.audit_reader import audit_reader
+from services.console.timeline import Entry, projected_timeline
 from tests.integration.console.conftest import Console, at, csrf_of, new_id
 from tests.integration.console.events import assigned, received, started, suppressed, triaged
 from tests.integration.console.kafka_read import sent
@@ -216,3 +219,38 @@ def test_only_the_holder_or_a_supervisor_releases_a_claim(console: Console) -> N
     op1.post(f"/kasus/{cid}/klaim", data={"csrf": csrf_of(op1.get(f"/kasus/{cid}").text)})
     op1.post(f"/kasus/{cid}/lepas", data={"csrf": csrf_of(op1.get(f"/kasus/{cid}").text)})
     assert "Belum dipegang siapa pun" in op1.get(f"/kasus/{cid}").text
+
+
+def test_the_timeline_comes_from_the_audit_service_when_configured(console: Console) -> None:
+    """Against a stand-in of audit's GET /v1/cases/{ref}/timeline; its outage falls back."""
+    cid, ticket = triage_case(console)
+    calls: list[str] = []
+    up = {"ok": True}
+
+    def audit(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers.get("x-operator-key", ""))
+        if not up["ok"]:
+            return httpx.Response(503)
+        return httpx.Response(200, json={"reference": cid, "cases": [{
+            "complaint_id": cid, "ticket": ticket, "events": [{
+                "n": 1, "occurred_at": at(-3).isoformat(), "type": "ComplaintReceived",
+                "service": "intake", "topic": "complaints.received", "partition": 0,
+                "offset": 7, "event_id": str(uuid.uuid4()), "causation_id": None,
+                "summary": "baris dari log audit", "record": {"text": "RAHASIA"}}]}]})
+
+    async def reader_with_stand_in():  # type: ignore[no-untyped-def]
+        client = httpx.AsyncClient(transport=httpx.MockTransport(audit))
+        return audit_reader(client, "http://audit.test", "kunci-op", projected_timeline)
+
+    saved = console.state.timeline
+    console.state.timeline = console.run(reader_with_stand_in)
+    try:
+        op = console.signed_in("op1")
+        page = op.get(f"/kasus/{cid}/riwayat").text
+        assert "baris dari log audit" in page and "log (audit)" in page
+        assert "RAHASIA" not in page and calls == ["kunci-op"]
+        up["ok"] = False
+        page = op.get(f"/kasus/{cid}/riwayat").text
+        assert "ComplaintTriaged" in page and "proyeksi konsol" in page
+    finally:
+        console.state.timeline = saved
