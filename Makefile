@@ -4,13 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo
 
 VALIDATORS := deploy/validators/node_modules/.complete
 
-setup: $(STAMP) deploy/kafka/lib/.complete $(VALIDATORS)
+setup: $(STAMP) deploy/kafka/lib/.complete $(VALIDATORS) chromium
 	@deploy/install-promtool.sh >/dev/null
 	@deploy/install-kustomize.sh >/dev/null
+
+# The console's browser tests drive Debian's chromium (Playwright's own browser download is not
+# used); installed when missing if we are root (CI), else say how.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; fi; }
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -38,6 +46,9 @@ unit: setup
 
 bench: setup
 	deploy/stack.sh run -- sh -c 'for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done'
+
+demo: setup
+	$(BIN)/tanggap demo
 
 lint: setup
 	$(BIN)/ruff check schemas services tests deploy bench

@@ -14,7 +14,7 @@ pidfile=$var/kafka.pid
 security=${TANGGAP_KAFKA_SECURITY:-none}
 creds=$var/credentials
 # The principals that exist from the first start; must match services/runtime/acl_plan.py.
-scram_users="admin svc-intake svc-router svc-sla svc-notifier svc-audit svc-adapter"
+scram_users="admin svc-intake svc-router svc-sla svc-notifier svc-audit svc-console svc-adapter"
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }

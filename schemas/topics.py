@@ -37,8 +37,9 @@ from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
 FOREVER = -1
 # The parties that connect to Kafka: the services and channel adapters that cannot call HTTP
 # (they write raw submissions). Agencies are parties too, as `agency:<code>`. The audit service
-# reads every lifecycle topic that carries cases, and their dead letters (AUDITED below).
-SERVICES = ("intake", "router", "sla", "notifier", "audit", "adapter")
+# reads every lifecycle topic that carries cases, and their dead letters (AUDITED below). The
+# console writes the same commands and answers as intake's endpoints, for its signed-in staff.
+SERVICES = ("intake", "router", "sla", "notifier", "audit", "console", "adapter")
 DAY_MS = 24 * 3600 * 1000
 
 
@@ -80,34 +81,34 @@ SUBMISSIONS = _t("complaints.submissions", (), "raw channel submissions from ada
                  "cannot call HTTP; carries contact data", retention_ms=7 * DAY_MS, raw=True,
                  producers=("adapter",), consumers=("intake",))
 RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
-              producers=("intake",), consumers=("router", "intake"))
+              producers=("intake",), consumers=("router", "intake", "console"))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number", producers=("intake",))
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",
-              producers=("router",), consumers=("sla", "notifier", "intake"))
+              producers=("router",), consumers=("sla", "notifier", "intake", "console"))
 TRIAGE = _t("complaints.triage", (ComplaintTriaged,), "the center's triage queue",
-            producers=("router",), consumers=("intake",))
+            producers=("router",), consumers=("intake", "console"))
 SUPPRESSED = _t("complaints.suppressed", (ComplaintSuppressed,),
                 "recorded, not answered: political, spam, abuse, not a complaint",
-                producers=("router",), consumers=("intake",))
+                producers=("router",), consumers=("intake", "console"))
 EXTERNAL = _t("complaints.external", (ComplaintExternal,), "outside regency authority",
-              producers=("router",), consumers=("intake",))
+              producers=("router",), consumers=("intake", "console"))
 REDIRECTED = _t("complaints.redirected", (ComplaintRedirected,), "an agency said not ours",
-                producers=("router",), consumers=("sla", "intake"))
+                producers=("router",), consumers=("sla", "intake", "console"))
 LINKED = _t("complaints.linked", (ComplaintLinked,), "near-duplicate linked to a parent case",
-            producers=("router",))
+            producers=("router", "console"), consumers=("console",))
 COMMANDS = _t("complaints.commands", (AssignComplaint,), "operators' routing commands",
-              producers=("intake",), consumers=("router",))
+              producers=("intake", "console"), consumers=("router", "console"))
 # Agencies answer through intake's HTTP API (their agency keys): a direct write here would let
 # one agency answer for another's case.
 RESPONSES = _t("complaints.responses", (AgencyResponded, ComplaintResolved, CitizenVerdict,
                                         ComplaintReopened, ComplaintClosed),
                "agencies' answers to their cases, and the citizens' verdicts on them",
-               producers=("intake",),
-               consumers=("router", "sla", "intake"))
+               producers=("intake", "console"),
+               consumers=("router", "sla", "intake", "console"))
 SLA = _t("sla.clocks", (SlaStarted, SlaWarning, SlaBreached, SlaEscalated, SlaMet, SlaStopped,
                         SlaPaused, SlaResumed), "every SLA clock's life",
-         producers=("sla",), consumers=("notifier", "intake"))
+         producers=("sla",), consumers=("notifier", "intake", "console"))
 NOTIFY_REQUESTS = _t("notifications.requests", (NotificationRequested,),
                      "messages for citizens; carries contact data", retention_ms=7 * DAY_MS,
                      producers=("intake",), consumers=("notifier",))

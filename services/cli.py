@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from services.audit.cli import dlq_app, lag, timeline
 from services.audit.replay_command import replay_command
 from services.audit.whatif_command import whatif
+from services.console.cli import app as console_app
 from services.intake.answers.cli import app as agency_keys_app
 from services.intake.cli import app as intake_app
 from services.intake.privacy.cli import app as privacy_app
@@ -29,6 +32,7 @@ app.add_typer(route_app, name="route")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(acl_app, name="acl")
 app.add_typer(agency_app, name="agency")
+app.add_typer(console_app, name="console")
 app.command("report")(report)
 app.command("timeline")(timeline)
 app.command("lag")(lag)
@@ -43,6 +47,7 @@ class ServiceName(StrEnum):
     sla = "sla"
     notifier = "notifier"
     audit = "audit"
+    console = "console"
 
 
 @app.command()
@@ -72,6 +77,17 @@ def serve(service: ServiceName) -> None:
         audit = AuditSettings()
         uvicorn.run(create_audit(audit), host=audit.audit_web_host, port=audit.audit_web_port,
                     log_level=audit.log_level.lower(), timeout_graceful_shutdown=5)
+        return
+    if service is ServiceName.console:
+        import uvicorn
+
+        from services.console.app import create_app as create_console
+        from services.console.settings import ConsoleSettings
+
+        console = ConsoleSettings()
+        uvicorn.run(create_console(console), host=console.console_host,
+                    port=console.console_port, log_level=console.log_level.lower(),
+                    timeout_graceful_shutdown=5)
         return
     if service is ServiceName.router:
         from services.router.app import build
@@ -132,6 +148,33 @@ def tail(topic: str, from_beginning: bool = typer.Option(True, help="start at th
     from services.runtime.tail import tail_topic
 
     asyncio.run(tail_topic(topic, from_beginning))
+
+
+@app.command()
+def demo(
+    keys: Annotated[Path | None, typer.Option(help="folder of <channel>.key files "
+                                                   "(default: var/demo-keys)")] = None,
+    intake_url: Annotated[str | None, typer.Option(help="intake's base URL (default: "
+                                                        "port $TANGGAP_INTAKE_PORT)")] = None,
+    rate: Annotated[float, typer.Option(help="complaints per second")] = 2.0,
+    run: Annotated[str, typer.Option(help="a new run id posts the corpus again")] = "1",
+    limit: Annotated[int, typer.Option(help="post only the first N (0: all)")] = 0,
+) -> None:
+    """Post the dev corpus (tests/data/complaints-dev.jsonl) through intake's API."""
+    import os
+
+    from services.console.demo import load, post_corpus, read_keys
+    from services.runtime.settings import RuntimeSettings
+
+    keys = keys or Path(RuntimeSettings().var_dir) / "demo-keys"
+    intake_url = intake_url or f"http://127.0.0.1:{os.environ.get('TANGGAP_INTAKE_PORT', 8000)}"
+    found = read_keys(keys)
+    if not found:
+        typer.echo(f"no adapter keys in {keys}/ (make run creates them)", err=True)
+        raise typer.Exit(1)
+    items = load()[: limit or None]
+    counts = asyncio.run(post_corpus(intake_url, found, items, run, rate, typer.echo))
+    typer.echo("demo: " + ", ".join(f"{n} x {outcome}" for outcome, n in sorted(counts.items())))
 
 
 @app.command()

@@ -22,7 +22,8 @@ AGENCY = "agency:"
 # both are merged, `users()` can take its ACLs from acl_plan.plan() instead.
 SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
     "intake": ("intake-submissions", "intake-status"), "router": ("router",), "sla": ("sla",),
-    "notifier": ("notifier",), "audit": ("audit",), "adapter": (),
+    "notifier": ("notifier",), "audit": ("audit",),
+    "console": ("console",), "adapter": (),
 }
 FAUST_APPS = frozenset({"router", "sla", "notifier"})
 READS_OWN_OUTPUT = frozenset({"router"})  # its outbox looks up what Kafka already has

@@ -24,6 +24,7 @@ SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
     "sla": ("sla",),
     "notifier": ("notifier",),
     "audit": ("audit",),
+    "console": ("console",),
     "adapter": (),
 }
 # Faust apps create and use internal topics named `<app id>-...` (changelogs, repartitions).
