@@ -35,9 +35,9 @@ from services.console import metrics, store
 from services.console.projection import change_for
 from services.runtime.crash import crash_process
 from services.runtime.deadletter import send_to_dead_letter
+from services.runtime.kafka_security import kafka_client_options
 from services.runtime.producer import EventProducer
 from services.runtime.settings import RuntimeSettings
-from services.runtime.kafka_security import kafka_client_options
 
 log = logging.getLogger(__name__)
 TOPICS: tuple[TopicSpec, ...] = (RECEIVED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,

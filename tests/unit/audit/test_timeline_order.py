@@ -51,7 +51,7 @@ def test_summaries_name_redirections_operators_stages_and_notifications() -> Non
     for needle in ("redirected from dinas-pupr to dinas-perkim", "redirected from dinas-perkim "
                    "to dlh", "operator ani commands: assign to dinas-pupr",
                    "warning at 80%", "breached by dlh", "escalated to head_of_agency",
-                   "notification requested: citizen_ack", "notification delivered",
+                   "notification delivered",
                    "failed after 5 attempt(s)", "met by dlh late"):
         assert needle in lines, needle
     assert "6281299990000" not in lines  # the citizen's number is not shown
