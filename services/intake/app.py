@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from schemas.topics import SUBMISSIONS
 from services.intake.answers.routes import router as answers_router
 from services.intake.cases import outbox, submissions
+from services.intake.cases.group import CaseGroups
 from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.consumer import RecordConsumer
 from services.intake.http.channels import router as channel_router
@@ -81,6 +82,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             state = IntakeState(conf, pool, producer, http,
                                 ServiceCatalogue.load(conf.open311_services_file),
                                 regency.center, regency.timezone)
+            state.groups = CaseGroups(pool, producer, conf.intake_group_max,
+                                      conf.intake_group_flushers)
+            stack.push_async_callback(state.groups.stop)
             app.state.intake = state
             await outbox.publish_pending(pool, producer)  # what a crash left unsent
             if conf.intake_consumers:

@@ -37,14 +37,23 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
 async def seed(conn: asyncpg.Connection, received: ComplaintReceived) -> None:
     """The view of a case just opened, its event marked applied so that reading it back from
     complaints.received costs one lookup; a replay on an empty database makes the same row."""
+    await conn.execute(_SEED, *_seed_args(received))
+
+
+def _seed_args(received: ComplaintReceived) -> tuple[object, ...]:
     where = received.location
     media = next((a.url for a in received.attachments if a.url), None)
-    await conn.execute(
-        _SEED, received.complaint_id, received.ticket, received.channel.value,
-        received.category_hint, received.text, received.confidential,
-        where.lat if where else None, where.lon if where else None,
-        where.address if where else None, media, received.occurred_at, RECEIVED,
-        received.event_id)
+    return (received.complaint_id, received.ticket, received.channel.value,
+            received.category_hint, received.text, received.confidential,
+            where.lat if where else None, where.lon if where else None,
+            where.address if where else None, media, received.occurred_at, RECEIVED,
+            received.event_id)
+
+
+async def seed_many(conn: asyncpg.Connection, received: list[ComplaintReceived]) -> None:
+    """seed() for the cases a batch opened (pipelined)."""
+    if received:
+        await conn.executemany(_SEED, [_seed_args(r) for r in received])
 
 
 async def applied(pool: asyncpg.Pool, event: Event) -> bool:
