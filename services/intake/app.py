@@ -14,7 +14,6 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from schemas.topics import SUBMISSIONS
 from services.intake.answers.routes import router as answers_router
 from services.intake.cases import outbox, submissions
 from services.intake.cases.group import CaseGroups
@@ -48,13 +47,7 @@ async def sweep_outbox(state: IntakeState) -> None:
 
 def consumers(state: IntakeState) -> list[RecordConsumer]:
     """The raw submissions topic and the lifecycle projection, each its own group."""
-    conf = state.settings
-    return [
-        RecordConsumer(conf, conf.group("intake-submissions"), [SUBMISSIONS.name],
-                       submissions.handler(state)),
-        RecordConsumer(conf, conf.group("intake-status"), [t.name for t in lifecycle.TOPICS],
-                       lifecycle.handler(state)),
-    ]
+    return [submissions.consumer(state), lifecycle.consumer(state)]
 
 
 async def kafka_unavailable(request: Request, exc: Exception) -> JSONResponse:

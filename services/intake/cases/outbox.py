@@ -32,6 +32,13 @@ async def store(conn: asyncpg.Connection, outgoing: Sequence[Outgoing]) -> None:
         [(e.event_id, e.complaint_id, topic, e.model_dump_json()) for topic, e in outgoing])
 
 
+async def mark_published(pool: asyncpg.Pool, event_ids: Sequence[object]) -> None:
+    """Kafka acknowledged these rows, sent by a batch consumer (one statement)."""
+    if event_ids:
+        await pool.execute("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1)"
+                           " AND published_at IS NULL", list(event_ids))
+
+
 async def publish_case(pool: asyncpg.Pool, producer: EventProducer, complaint_id: str,
                        skip_locked: bool = False) -> int:
     """Send the case's unpublished events and wait until Kafka has them; return how many.

@@ -112,6 +112,17 @@ async def open_case_retrying(pool: asyncpg.Pool, prefix: str, year: int,
         return await open_case(pool, prefix, year, new)
 
 
+async def contacts_of(conn: asyncpg.Connection, complaint_ids: Sequence[str]
+                      ) -> dict[str, tuple[str, Contact]]:
+    """contact_of for several cases, in one query."""
+    rows = await conn.fetch("SELECT complaint_id, ticket, notify_channel, recipient,"
+                            " reply_context FROM cases WHERE complaint_id = ANY($1::text[])",
+                            list(set(complaint_ids)))
+    return {r["complaint_id"]: (r["ticket"], Contact(
+        NotificationChannel(r["notify_channel"]) if r["notify_channel"] else None,
+        r["recipient"], orjson.loads(r["reply_context"]))) for r in rows}
+
+
 async def contact_of(conn: asyncpg.Connection, complaint_id: str) -> tuple[str, Contact] | None:
     """The ticket and stored contact of a case, for notices about it."""
     row = await conn.fetchrow("SELECT ticket, notify_channel, recipient, reply_context"
