@@ -24,6 +24,9 @@ class IntakeSettings(RuntimeSettings):
     # at most this many per group, and this many groups in flight at once.
     intake_group_max: int = 256
     intake_group_flushers: int = 1
+    # uvicorn worker processes (tickets come from a sequence and the outbox locks its rows,
+    # so several processes share one database safely).
+    intake_workers: int = 1
     # Defaults for new adapter keys; each key stores its own rate, changeable per key.
     adapter_rate_per_second: float = 20.0
     adapter_burst: int = 100
