@@ -83,11 +83,24 @@ class CaseGroups:
             while len(group) < self._max and not self._queue.empty():
                 group.append(self._queue.get_nowait())
             GROUP_SIZE.observe(len(group))
-            try:
-                await self._flush(group)
-            except Exception as exc:  # noqa: BLE001 - each request answers for its own case
-                log.warning("group commit of %d requests failed: %r", len(group), exc)
+            await self._flush_or_split(group)
+
+    async def _flush_or_split(self, group: list[_Request]) -> None:
+        """Flush the group; if the database refuses it, flush its requests one by one, so
+        that a request it cannot store fails alone (flushing again is idempotent)."""
+        try:
+            await self._flush(group)
+        except asyncpg.PostgresError as exc:
+            if len(group) == 1:
                 _settle(group, error=exc)
+                return
+            log.warning("group of %d refused (%r); its requests go one by one", len(group), exc)
+            for request in group:
+                if not request.future.done():
+                    await self._flush_or_split([request])
+        except Exception as exc:  # noqa: BLE001 - each request answers for its own case
+            log.warning("group commit of %d requests failed: %r", len(group), exc)
+            _settle(group, error=exc)
 
     async def _flush(self, group: list[_Request]) -> None:
         # The same message twice in one group: the first one decides, the others follow it.
@@ -107,7 +120,7 @@ class CaseGroups:
         for request in new:
             by_year.setdefault((request.prefix, request.year), []).append(request)
         for (prefix, year), requests in by_year.items():
-            made = await self._create(prefix, year, requests)
+            made = await create_cases(self._pool, prefix, year, [r.new for r in requests])
             for request, case in zip(requests, made, strict=True):
                 if case is None:
                     lost.append(request.key)  # another process inserted it first
@@ -142,23 +155,3 @@ class CaseGroups:
         for key, case in cases.items():
             if not case.pending:
                 _settle([leaders[key], *followers.get(key, ())], case)
-
-    async def _create(self, prefix: str, year: int, requests: list[_Request]
-                      ) -> list[Case | None]:
-        """One transaction for the group; if the database refuses it, one per request,
-        so that a request the database cannot store fails alone."""
-        try:
-            return await create_cases(self._pool, prefix, year, [r.new for r in requests])
-        except asyncpg.PostgresError as exc:
-            if len(requests) == 1:
-                raise
-            log.warning("group of %d refused (%r); storing its cases one by one",
-                        len(requests), exc)
-        made: list[Case | None] = []
-        for request in requests:
-            try:
-                made += await create_cases(self._pool, prefix, year, [request.new])
-            except asyncpg.PostgresError as exc:
-                _settle([request], error=exc)
-                made.append(None)
-        return made
