@@ -65,8 +65,13 @@ def serve(service: ServiceName) -> None:
         from services.intake.settings import IntakeSettings
 
         conf = IntakeSettings()
-        uvicorn.run(create_app(conf), host=conf.intake_host, port=conf.intake_port,
-                    log_level=conf.log_level.lower(), timeout_graceful_shutdown=5)
+        options = {"host": conf.intake_host, "port": conf.intake_port,
+                   "log_level": conf.log_level.lower(), "timeout_graceful_shutdown": 5}
+        if conf.intake_workers > 1:  # worker processes import the app factory themselves
+            uvicorn.run("services.intake.app:create_app", factory=True,
+                        workers=conf.intake_workers, **options)  # type: ignore[arg-type]
+        else:
+            uvicorn.run(create_app(conf), **options)  # type: ignore[arg-type]
         return
     if service is ServiceName.audit:
         import uvicorn

@@ -19,6 +19,7 @@ from schemas.envelope import utcnow
 from schemas.topics import SUBMISSIONS
 from services.intake.answers.routes import router as answers_router
 from services.intake.cases import outbox, submissions
+from services.intake.cases.group import CaseGroups
 from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.consumer import RecordConsumer
 from services.intake.http.channels import router as channel_router
@@ -31,6 +32,7 @@ from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
 from services.intake.status import lifecycle, verdict_store
 from services.runtime.database import connect, migrate
+from services.runtime.lag import LagExporter
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
 
@@ -63,13 +65,7 @@ async def sweep_verdicts(state: IntakeState) -> None:
 
 def consumers(state: IntakeState) -> list[RecordConsumer]:
     """The raw submissions topic and the lifecycle projection, each its own group."""
-    conf = state.settings
-    return [
-        RecordConsumer(conf, conf.group("intake-submissions"), [SUBMISSIONS.name],
-                       submissions.handler(state)),
-        RecordConsumer(conf, conf.group("intake-status"), [t.name for t in lifecycle.TOPICS],
-                       lifecycle.handler(state)),
-    ]
+    return [submissions.consumer(state), lifecycle.consumer(state)]
 
 
 async def kafka_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -97,12 +93,20 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             state = IntakeState(conf, pool, producer, http,
                                 ServiceCatalogue.load(conf.open311_services_file),
                                 regency.center, regency.timezone)
+            state.groups = CaseGroups(pool, producer, conf.intake_group_max,
+                                      conf.intake_group_flushers)
+            stack.push_async_callback(state.groups.stop)
             app.state.intake = state
             await outbox.publish_pending(pool, producer)  # what a crash left unsent
             if conf.intake_consumers:
                 for consumer in consumers(state):
                     await consumer.start()
                     stack.push_async_callback(consumer.stop)
+                for group, topics in (("intake-submissions", [SUBMISSIONS.name]),
+                                      ("intake-status", [t.name for t in lifecycle.TOPICS])):
+                    lag = LagExporter(conf, group, topics)  # tanggap_consumer_lag_records
+                    await lag.start()
+                    stack.push_async_callback(lag.stop)
             sweeper = asyncio.create_task(sweep_outbox(state), name="outbox-sweep")
             stack.callback(sweeper.cancel)
             closer = asyncio.create_task(sweep_verdicts(state), name="verdict-sweep")

@@ -1,6 +1,6 @@
 """At-least-once aiokafka consumers that run inside intake's web process.
 
-Offsets are committed only after every record of a batch was handled, never automatically;
+Offsets are committed only after a whole batch was handled, never automatically;
 a handler must therefore be idempotent. A handler that raises something unexpected crashes
 the process before the commit, so Kafka delivers the record again after the restart.
 """
@@ -20,20 +20,20 @@ from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
 
-RecordHandler = Callable[[ConsumerRecord], Awaitable[None]]
-
-
+# A whole batch (every partition's records, each partition in order); it returns once the
+# batch is durable, e.g. a runtime.batch.BatchStep.
+BatchOfRecords = Callable[[Sequence[ConsumerRecord]], Awaitable[None]]
 
 class RecordConsumer:
-    """One consumer group over catalogue topics, handling records one by one per batch."""
+    """One consumer group over catalogue topics, handing each fetched batch over at once."""
 
     def __init__(self, settings: RuntimeSettings, group: str, topics: Sequence[str],
-                 handler: RecordHandler, batch: int = 200) -> None:
+                 handler: BatchOfRecords, batch: int | None = None) -> None:
         self._settings = settings
         self._group = group
         self._topics = [settings.topic(t) for t in topics]
         self._handler = handler
-        self._batch = batch
+        self._batch = batch or settings.batch_max
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self.crash: Callable[[BaseException], None] = crash_process
@@ -70,9 +70,7 @@ class RecordConsumer:
                 batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch)
                 if not batches:
                     continue
-                for records in batches.values():
-                    for record in records:
-                        await self._handler(record)
+                await self._handler([r for records in batches.values() for r in records])
                 try:
                     await self._consumer.commit()
                 except CommitFailedError as exc:

@@ -20,6 +20,13 @@ class IntakeSettings(RuntimeSettings):
     ticket_prefix: str = "KTP"
     max_body_bytes: int = 256 * 1024
     intake_pool_size: int = 10
+    # Group commit: new cases of concurrent requests share a transaction and a Kafka send;
+    # at most this many per group, and this many groups in flight at once.
+    intake_group_max: int = 256
+    intake_group_flushers: int = 1
+    # uvicorn worker processes (tickets come from a sequence and the outbox locks its rows,
+    # so several processes share one database safely).
+    intake_workers: int = 1
     # Defaults for new adapter keys; each key stores its own rate, changeable per key.
     adapter_rate_per_second: float = 20.0
     adapter_burst: int = 100

@@ -10,6 +10,7 @@ import httpx
 from fastapi import Depends, Request
 
 from services.intake.access.ratelimit import RateLimiter
+from services.intake.cases.group import CaseGroups
 from services.intake.channels.open311 import ServiceCatalogue
 from services.intake.settings import IntakeSettings
 from services.runtime.producer import EventProducer
@@ -25,6 +26,7 @@ class IntakeState:
     center: str  # the complaint center's agency code
     timezone: str  # the regency's, for the year in ticket numbers
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    groups: CaseGroups | None = None  # group commit of new cases; None: one by one
 
 
 async def get_state(request: Request) -> IntakeState:

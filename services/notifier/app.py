@@ -3,8 +3,9 @@
 notify_assignment (complaints.assigned): the agency's desk, and its head for negative news.
 notify_clock (sla.clocks): warnings to the desk, breaches to desk and head, escalations.
 deliver_request (notifications.requests): citizens' acknowledgements and answers from intake.
-Each agent delivers before it returns, so its offset is committed only after the delivery log
-and the outcome events are durable.
+Each agent takes batches: it delivers a batch's messages (recipients concurrently) and returns
+their outcome events, so its offsets are acked only once the delivery log and the outcome
+events are durable.
 """
 
 from __future__ import annotations
@@ -69,30 +70,28 @@ def build(settings: NotifierSettings) -> StreamService:
     def deliverer() -> Deliverer:
         return opened["deliverer"]  # type: ignore[return-value]
 
-    async def notify_assignment(event: Event) -> Sequence[Outgoing]:
-        assert isinstance(event, ComplaintAssigned)
-        pool: asyncpg.Pool = opened["pool"]  # type: ignore[assignment]
-        await deliveries.remember_case(pool, event.complaint_id, event.ticket, event.agency)
-        for request in plan.for_assignment(event, reach()):
-            await deliverer().deliver(request, cause=event)
-        return []
+    def pool() -> asyncpg.Pool:
+        return opened["pool"]  # type: ignore[return-value]
 
-    async def notify_clock(event: Event) -> Sequence[Outgoing]:
-        pool: asyncpg.Pool = opened["pool"]  # type: ignore[assignment]
-        requests = plan.for_clock(event, reach(), None)
-        if requests:
-            ticket = await deliveries.ticket_of(pool, event.complaint_id)
-            requests = plan.for_clock(event, reach(), ticket)
-        for request in requests:
-            await deliverer().deliver(request, cause=event)
-        return []
+    async def notify_assignments(events: Sequence[Event]) -> Sequence[Outgoing]:
+        assigned = [e for e in events if isinstance(e, ComplaintAssigned)]
+        await deliveries.remember_cases(pool(), [(e.complaint_id, e.ticket, e.agency)
+                                                 for e in assigned])
+        return await deliverer().deliver_batch(
+            [(request, e) for e in assigned for request in plan.for_assignment(e, reach())])
 
-    async def deliver_request(event: Event) -> Sequence[Outgoing]:
-        assert isinstance(event, NotificationRequested)
-        await deliverer().deliver(event)
-        return []
+    async def notify_clocks(events: Sequence[Event]) -> Sequence[Outgoing]:
+        asking = [e for e in events if plan.for_clock(e, reach(), None)]
+        tickets = await deliveries.tickets_of(pool(), [e.complaint_id for e in asking])
+        return await deliverer().deliver_batch(
+            [(request, e) for e in asking
+             for request in plan.for_clock(e, reach(), tickets.get(e.complaint_id))])
 
-    service.consume(ASSIGNED, notify_assignment, name="notify_assignment")
-    service.consume(SLA, notify_clock, name="notify_clock")
-    service.consume(NOTIFY_REQUESTS, deliver_request, name="deliver_request")
+    async def deliver_requests(events: Sequence[Event]) -> Sequence[Outgoing]:
+        return await deliverer().deliver_batch(
+            [(e, e) for e in events if isinstance(e, NotificationRequested)])
+
+    service.consume_batch(ASSIGNED, notify_assignments, name="notify_assignment")
+    service.consume_batch(SLA, notify_clocks, name="notify_clock")
+    service.consume_batch(NOTIFY_REQUESTS, deliver_requests, name="deliver_request")
     return service

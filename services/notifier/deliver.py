@@ -1,19 +1,21 @@
-"""One notification request to one delivered (or dead-lettered) message, exactly once logged.
+"""Notification requests to delivered (or dead-lettered) messages, exactly once logged.
 
 Order of effects, chosen so that a crash at any point loses nothing and repeats nothing that
-the receiver cannot recognise: 'sending' is logged before the call; after a success the log
-says 'delivered' before the outcome event is produced (a redelivered request then re-produces
-the same outcome event, same id); after a failure the dead letter and the outcome event are
-durable before the log says 'failed'. A crash during the call itself leaves 'sending': the
-next process sends again with the same idempotency key, which the receiver must dedupe on.
+the receiver cannot recognise: 'sending' is logged before the call (a batch's claims in one
+statement); after a success the log says 'delivered' before the outcome event is produced
+(the batch's outcome events together; a redelivered request then re-produces the same
+outcome event, same id); after a failure the dead letter and the outcome event are durable
+before the log says 'failed'. A crash during the call itself leaves 'sending': the next
+process sends again with the same idempotency key, which the receiver must dedupe on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -45,7 +47,7 @@ from services.notifier.metrics import (
 from services.notifier.render import RenderError, render
 from services.notifier.retrying import Exhausted, RetryPolicy, Sleep, with_retries
 from services.runtime.deadletter import dead_letter_headers
-from services.runtime.producer import EventProducer
+from services.runtime.producer import EventProducer, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,24 @@ def fallback_of(context: Mapping[str, object]) -> tuple[NotificationChannel, str
         return NotificationChannel(str(channel)), str(address)
     except ValueError:
         return None
+
+
 def _scrub(text: str, request: NotificationRequested, label: str) -> str:
     """The text with the citizen's address replaced by its reference."""
     if request.recipient and label != request.recipient:
         return text.replace(request.recipient, label)
     return text
+
+
+@dataclass(frozen=True)
+class _Job:
+    request: NotificationRequested
+    cause: Event
+    dest: Destination | None
+    problem: str | None  # why it cannot be delivered, if known before trying
+    address: str
+    label: str
+    delivery_id: uuid.UUID
 
 
 @dataclass
@@ -75,13 +90,53 @@ class Deliverer:
     webhook_override: Callable[[str], str | None]
     policy: RetryPolicy
     sleep: Sleep | None = None  # tests inject a fast clock; production uses asyncio.sleep
+    concurrency: int = 16  # deliveries of a batch in flight at once
 
     def _resolve(self, request: NotificationRequested) -> Destination:
         return destination(request, self.directory, self.webhook_override(request.recipient))
 
     async def deliver(self, request: NotificationRequested, cause: Event | None = None) -> None:
-        """Deliver one request (retrying), or dead-letter it; idempotent per delivery id."""
-        cause = cause or request
+        """Deliver one request and send its outcome (tools and tests; agents use batches)."""
+        outcomes = await self.deliver_batch([(request, cause or request)])
+        await self.producer.send_many(outcomes)
+
+    async def deliver_batch(self, items: Sequence[tuple[NotificationRequested, Event]]
+                            ) -> list[Outgoing]:
+        """Deliver a batch's requests (each with the event that caused it); the outcome
+        events of the delivered ones are returned for the batch loop to send.
+
+        One statement claims them all; recipients are served concurrently (one lane per
+        address, in order within it), so a failing endpoint retrying with backoff holds up
+        only its own lane, for at most its retry policy. Each message is marked 'delivered'
+        as soon as it is, before the outcome events are returned.
+        """
+        jobs: dict[uuid.UUID, _Job] = {}
+        order: list[uuid.UUID] = []
+        for request, cause in items:
+            job = self._job(request, cause)
+            jobs.setdefault(job.delivery_id, job)  # a repeat in the batch is the same delivery
+            order.append(job.delivery_id)
+        claims = await deliveries.claim_many(self.pool, [
+            (j.delivery_id, j.request.event_id, j.request.complaint_id, j.request.channel,
+             j.label, j.request.template) for j in jobs.values()])
+        lanes: dict[tuple[str, str], list[_Job]] = {}
+        for job in jobs.values():
+            lanes.setdefault((job.request.channel, job.address), []).append(job)
+        outcomes: dict[uuid.UUID, Outgoing] = {}
+        permits = asyncio.Semaphore(self.concurrency)
+
+        async def lane(queue: list[_Job]) -> None:
+            for job in queue:
+                async with permits:
+                    outcome = await self._run(job, claims[job.delivery_id])
+                if outcome is not None:
+                    outcomes[job.delivery_id] = outcome
+
+        await asyncio.gather(*(lane(queue) for queue in lanes.values()))
+        # A repeat re-states the same outcome event (same id), as a redelivery would.
+        return [outcomes[i] for i in order if i in outcomes]
+
+    def _job(self, request: NotificationRequested, cause: Event) -> _Job:
         try:
             dest: Destination | None = self._resolve(request)
             problem = None
@@ -92,14 +147,18 @@ class Deliverer:
         # address (an unreachable recipient may itself be a private address).
         label = recipient_reference(request, self.directory, dest.label if dest else None)
         delivery_id = derived_id(request.event_id, "deliver", request.channel, address)
-        claim = await deliveries.claim(self.pool, delivery_id, request.event_id,
-                                       request.complaint_id, request.channel, label,
-                                       request.template)
+        return _Job(request, cause, dest, problem, address, label, delivery_id)
+
+    async def _run(self, job: _Job, claim: deliveries.Claim) -> Outgoing | None:
+        """One delivery; its outcome event if delivered (failures send their own)."""
+        request, cause, dest, label, delivery_id = (job.request, job.cause, job.dest,
+                                                    job.label, job.delivery_id)
+        problem = job.problem
         if claim.finished:
             DELIVERIES.labels(channel=request.channel, outcome="duplicate").inc()
             if claim.status == "delivered":  # the outcome event may not have been produced
-                await self._delivered(request, label, delivery_id, claim.attempts)
-            return
+                return self._delivered(request, label, delivery_id, claim.attempts)
+            return None
         if claim.claims > 1:
             RESENDS.labels(channel=request.channel).inc()
             log.warning("resending %s to %s for %s after an interrupted send (claim %s)",
@@ -109,12 +168,12 @@ class Deliverer:
             problem = f"channel {request.channel} is not configured"
         if problem is not None or dest is None or channel is None:
             await self._failed(request, label, delivery_id, 0, problem or "unreachable", "refused")
-            return
+            return None
         try:
             message = self._message(request, cause, dest, delivery_id)
         except RenderError as exc:
             await self._failed(request, label, delivery_id, 0, str(exc), "refused")
-            return
+            return None
         started = time.monotonic()
         try:
             provider_id, attempts = await with_retries(
@@ -123,8 +182,10 @@ class Deliverer:
         except Exhausted as exc:
             SEND_SECONDS.labels(channel=request.channel).observe(time.monotonic() - started)
             await self._failed(request, label, delivery_id, exc.attempts, str(exc), "failed")
-            return
+            return None
         SEND_SECONDS.labels(channel=request.channel).observe(time.monotonic() - started)
+        # Marked at once, not with the batch: a crash later in the batch must not make this
+        # message go out again (the log is per message; only the claims are batched).
         await deliveries.finish(self.pool, delivery_id, "delivered", attempts,
                                 provider_message_id=provider_id)
         DELIVERIES.labels(channel=request.channel, outcome="delivered").inc()
@@ -132,7 +193,7 @@ class Deliverer:
             max(0.0, (utcnow() - cause.occurred_at).total_seconds()))
         log.info("delivered %s %s to %s for %s in %s attempt(s)", request.template,
                  request.channel, label, request.complaint_id, attempts)
-        await self._delivered(request, label, delivery_id, claim.attempts + attempts)
+        return self._delivered(request, label, delivery_id, claim.attempts + attempts)
 
     def _message(self, request: NotificationRequested, cause: Event, dest: Destination,
                  delivery_id: uuid.UUID) -> Message:
@@ -160,13 +221,12 @@ class Deliverer:
         log.warning("attempt %s of %s to %s for %s failed: %s", attempt, request.channel, label,
                     request.complaint_id, _scrub(str(exc), request, label))
 
-    async def _delivered(self, request: NotificationRequested, label: str,
-                         delivery_id: uuid.UUID, attempts: int) -> None:
-        event = NotificationDelivered(
+    def _delivered(self, request: NotificationRequested, label: str,
+                   delivery_id: uuid.UUID, attempts: int) -> Outgoing:
+        return (NOTIFY_OUTCOMES.name, NotificationDelivered(
             **request.caused(f"delivered:{delivery_id}"), source_event_id=str(request.event_id),
             channel=request.channel, recipient=label, attempts=max(1, attempts),
-            delivery_id=str(delivery_id))
-        await self.producer.send(NOTIFY_OUTCOMES.name, event)
+            delivery_id=str(delivery_id)))
 
     async def _failed(self, request: NotificationRequested, label: str, delivery_id: uuid.UUID,
                       attempts: int, reason: str, outcome: str) -> None:

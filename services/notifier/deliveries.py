@@ -64,3 +64,46 @@ async def remember_case(pool: asyncpg.Pool, complaint_id: str, ticket: str, agen
 async def ticket_of(pool: asyncpg.Pool, complaint_id: str) -> str | None:
     return await pool.fetchval("SELECT ticket FROM known_cases WHERE complaint_id = $1",
                                complaint_id)
+
+
+_CLAIM_MANY = """
+INSERT INTO delivery_log (delivery_id, request_id, complaint_id, channel, recipient, template,
+                          status)
+SELECT u.*, 'sending' FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[]) AS u
+ON CONFLICT (delivery_id) DO UPDATE
+   SET claims = delivery_log.claims + 1, updated_at = now()
+ WHERE delivery_log.status = 'sending'
+RETURNING delivery_id, status, claims, attempts
+"""
+
+ClaimRow = tuple[uuid.UUID, uuid.UUID, str, str, str, str]
+
+
+async def claim_many(pool: asyncpg.Pool, rows: list[ClaimRow]) -> dict[uuid.UUID, Claim]:
+    """claim() for a batch's deliveries (distinct ids): two statements at most."""
+    if not rows:
+        return {}
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    found = {r["delivery_id"]: Claim(r["status"], r["claims"], r["attempts"])
+             for r in await pool.fetch(_CLAIM_MANY, *columns)}
+    finished = [r[0] for r in rows if r[0] not in found]
+    if finished:  # finished earlier: the WHERE kept those rows as they were
+        for r in await pool.fetch("SELECT delivery_id, status, claims, attempts FROM"
+                                  " delivery_log WHERE delivery_id = ANY($1::uuid[])", finished):
+            found[r["delivery_id"]] = Claim(r["status"], r["claims"], r["attempts"])
+    return found
+
+
+async def remember_cases(pool: asyncpg.Pool, cases: list[tuple[str, str, str]]) -> None:
+    """remember_case for a batch of assignments, in order (pipelined)."""
+    if cases:
+        await pool.executemany(
+            "INSERT INTO known_cases (complaint_id, ticket, agency) VALUES ($1, $2, $3)"
+            " ON CONFLICT (complaint_id) DO UPDATE SET agency = $3, updated_at = now()", cases)
+
+
+async def tickets_of(pool: asyncpg.Pool, complaint_ids: list[str]) -> dict[str, str]:
+    rows = await pool.fetch("SELECT complaint_id, ticket FROM known_cases"
+                            " WHERE complaint_id = ANY($1::text[])", list(set(complaint_ids)))
+    return {r["complaint_id"]: r["ticket"] for r in rows}

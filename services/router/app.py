@@ -22,13 +22,14 @@ def build(settings: RouterSettings) -> StreamService:
     # Rules are compiled at build time so that a broken rule file stops the worker at once.
     rules = load_rules(settings.rules_path(), directory)
     handlers = RouterHandlers(rules, directory, scope=settings.topic_prefix)
-    lookup = KafkaLookup(settings, {s.name: s.partitions for s in catalogue(directory)})
+    partitions = {s.name: s.partitions for s in catalogue(directory)}
+    lookup = KafkaLookup(settings, partitions)
 
     async def open_resources() -> None:
         pool = await connect(settings.database_url, SCHEMA)
         await migrate(pool, SCHEMA, MIGRATIONS)
         handlers.pool = pool
-        handlers.outbox = Outbox(service.producer, lookup)
+        handlers.outbox = Outbox(lookup, partitions)
 
     async def close_resources() -> None:
         await lookup.stop()
@@ -37,7 +38,11 @@ def build(settings: RouterSettings) -> StreamService:
 
     service.on_start(open_resources)
     service.on_stop(close_resources)
-    service.consume(RECEIVED, handlers.route_complaint, name="route_complaint")
-    service.consume(COMMANDS, handlers.apply_operator_command, name="apply_operator_command")
-    service.consume(RESPONSES, handlers.redirect_case, name="redirect_case")
+    # One transaction per batch; the outbox records are marked sent once Kafka has it all.
+    service.consume_batch(RECEIVED, handlers.route_complaints, name="route_complaint",
+                          after_sent=handlers.mark_sent)
+    service.consume_batch(COMMANDS, handlers.apply_operator_commands,
+                          name="apply_operator_command", after_sent=handlers.mark_sent)
+    service.consume_batch(RESPONSES, handlers.redirect_cases, name="redirect_case",
+                          after_sent=handlers.mark_sent)
     return service

@@ -1,9 +1,10 @@
 """Sending what a handled input caused, exactly once per output even across a kill -9.
 
-Outputs are stored with the input's idempotency record before they are sent, and marked sent
-once Kafka acknowledged them. A crash between the acknowledgement and the mark leaves the
-record unsent; when the input is redelivered, each stored output is looked up in the partition
-its key maps to, and only the ones Kafka does not have are sent again.
+Outputs are stored with the input's idempotency record before they are sent, and a batch's
+records are marked sent once Kafka acknowledged them all. A crash between the acknowledgement
+and the mark leaves them unsent; when the inputs are redelivered, their stored outputs are
+looked up in the partitions their keys map to (each partition read once per batch), and only
+the ones Kafka does not have are sent again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from aiokafka.partitioner import murmur2
 from prometheus_client import Counter
 
 from services.runtime.kafka_security import kafka_client_options
-from services.runtime.producer import EventProducer, Outgoing
+from services.runtime.producer import Outgoing
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -54,45 +55,55 @@ class KafkaLookup:
             await self._consumer.stop()
             self._consumer = None
 
-    async def contains(self, topic: str, key: bytes, event_id: str, since: datetime) -> bool:
+    async def present(self, topic: str, partition: int, since: datetime,
+                      event_ids: set[str]) -> set[str]:
+        """Which of `event_ids` the partition holds in records written since `since`."""
         consumer = await self._ready()
-        tp = TopicPartition(self._settings.topic(topic),
-                            partition_of(key, self._partitions[topic]))
+        tp = TopicPartition(self._settings.topic(topic), partition)
         consumer.assign([tp])
         start = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000)})
         if start.get(tp) is None:
-            return False  # nothing written to the partition since the input was handled
+            return set()  # nothing written to the partition since the inputs were handled
         end = (await consumer.end_offsets([tp]))[tp]
         consumer.seek(tp, start[tp].offset)
-        needle = event_id.encode()
-        while await consumer.position(tp) < end:
+        needles = {i: i.encode() for i in event_ids}
+        found: set[str] = set()
+        while await consumer.position(tp) < end and len(found) < len(needles):
             batch = await consumer.getmany(tp, timeout_ms=1000, max_records=500)
-            if any(needle in (r.value or b"") for r in batch.get(tp, ())):
-                return True
-        return False
+            for record in batch.get(tp, ()):
+                value = record.value or b""
+                found.update(i for i, n in needles.items() if i not in found and n in value)
+        return found
 
 
 class Outbox:
-    """Sends a handled input's outputs; after a crash, sends only the missing ones."""
+    """Picks, among the stored outputs of interrupted sends, the ones Kafka does not have."""
 
-    def __init__(self, producer: EventProducer, lookup: KafkaLookup) -> None:
-        self._producer = producer
+    def __init__(self, lookup: KafkaLookup, partitions: Mapping[str, int]) -> None:
         self._lookup = lookup
+        self._partitions = partitions
 
-    async def send(self, outputs: Sequence[Outgoing], interrupted_since: datetime | None = None
-                   ) -> None:
-        """Send `outputs`; `interrupted_since` says an earlier attempt may have sent some."""
-        pending = list(outputs)
-        if interrupted_since is not None:
-            since = interrupted_since - CLOCK_SLACK
-            pending = []
+    async def missing(self, interrupted: Sequence[tuple[Sequence[Outgoing], datetime]]
+                      ) -> list[Outgoing]:
+        """The outputs to send again, in their stored order; each partition is read once."""
+        wanted: dict[tuple[str, int], tuple[datetime, set[str]]] = {}
+        for outputs, handled_at in interrupted:
             for topic, event in outputs:
-                found = await self._lookup.contains(topic, event.complaint_id.encode(),
-                                                    str(event.event_id), since)
-                RECOVERED.labels(outcome="present" if found else "missing").inc()
-                if not found:
-                    pending.append((topic, event))
-            log.warning("resuming interrupted send: %d of %d outputs missing",
-                        len(pending), len(outputs))
-        if pending:
-            await self._producer.send_many(pending)
+                where = (topic, partition_of(event.complaint_id.encode(),
+                                             self._partitions[topic]))
+                since, ids = wanted.get(where, (handled_at, set()))
+                ids.add(str(event.event_id))
+                wanted[where] = (min(since, handled_at), ids)
+        found: set[tuple[str, str]] = set()  # one event id can go to several topics
+        for (topic, partition), (since, ids) in wanted.items():
+            found.update((topic, i) for i in await self._lookup.present(
+                topic, partition, since - CLOCK_SLACK, ids))
+        pending = [(t, e) for outputs, _ in interrupted for t, e in outputs
+                   if (t, str(e.event_id)) not in found]
+        total = sum(len(o) for o, _ in interrupted)
+        RECOVERED.labels(outcome="present").inc(total - len(pending))
+        RECOVERED.labels(outcome="missing").inc(len(pending))
+        if total:
+            log.warning("resuming interrupted sends: %d of %d outputs missing",
+                        len(pending), total)
+        return pending

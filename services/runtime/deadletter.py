@@ -7,7 +7,7 @@ from typing import Any
 from prometheus_client import Counter
 
 from schemas.topics import dead_letter
-from services.runtime.producer import EventProducer
+from services.runtime.producer import EventProducer, RawRecord
 
 DEAD_LETTERS = Counter(
     "tanggap_dead_letters_total", "Records sent to a dead-letter topic", ["topic"]
@@ -24,6 +24,13 @@ def dead_letter_headers(reason: str, topic: str, partition: int | None,
         ("dlq.source.offset", str(offset).encode()),
         ("dlq.service", service.encode()),
     ]
+
+
+def dead_letter_record(topic: str, message: Any, reason: str, service: str) -> RawRecord:
+    """The `<topic>.dlq` record for a refused message, to send with a batch's outputs."""
+    headers = dead_letter_headers(reason, topic, getattr(message, "partition", None),
+                                  getattr(message, "offset", None), service)
+    return RawRecord(dead_letter(topic), message.key, message.value, headers)
 
 
 async def send_to_dead_letter(

@@ -1,9 +1,14 @@
-"""The one way services write to Kafka: acks=all, idempotent, keyed by complaint id."""
+"""The one way services write to Kafka: acks=all, idempotent, keyed by complaint id.
+
+Sends of a batch are queued without awaiting each, then awaited together: one broker round
+trip per batch rather than per record (aiokafka keeps one in-flight batch per partition).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
@@ -13,6 +18,16 @@ from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 Outgoing = tuple[str, Event]  # (catalogue topic name, event)
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record sent as it is (dead letters keep the refused bytes untouched)."""
+
+    topic: str  # catalogue name
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 class EventProducer:
@@ -31,7 +46,9 @@ class EventProducer:
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,
-            linger_ms=2,
+            linger_ms=self._settings.producer_linger_ms,
+            max_batch_size=self._settings.producer_max_batch_bytes,
+            compression_type=self._settings.producer_compression,
             request_timeout_ms=30_000,
             **kafka_client_options(self._settings),
         )
@@ -62,12 +79,26 @@ class EventProducer:
         """Send one event keyed by its complaint id and wait until it is durable."""
         await self.send_many([(topic, event)])
 
-    async def send_many(self, outgoing: Iterable[Outgoing]) -> None:
-        """Send several events, batched, and wait until all are durable."""
+    async def send_many(self, outgoing: Iterable[Outgoing],
+                        raw: Iterable[RawRecord] = ()) -> None:
+        """Send several events (and raw records), batched, and wait until all are durable.
+
+        Each send only queues the record (in order, so per-key order holds); the futures are
+        awaited together. If any fails, this raises after all have settled.
+        """
         producer = await self._ready()
+        topic_of = self._settings.topic
         futures = [
-            await producer.send(self._settings.topic(topic), value=encode(event),
+            await producer.send(topic_of(topic), value=encode(event),
                                 key=event.complaint_id.encode())
             for topic, event in outgoing
         ]
-        await asyncio.gather(*futures)
+        futures += [
+            await producer.send(topic_of(r.topic), value=r.value, key=r.key,
+                                headers=list(r.headers) or None)
+            for r in raw
+        ]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result

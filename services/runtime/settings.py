@@ -43,6 +43,16 @@ class RuntimeSettings(BaseSettings):
     kafka_credentials_dir: Path | None = None
     # How fast a dead consumer's partitions move to a live one (Kafka's default is 45 s).
     session_timeout_seconds: float = 30.0
+    # Batch consume loop: up to `batch_max` records per handler call, gathered for at most
+    # `batch_within_seconds` (the latency a quiet topic adds per hop; Faust's take loop also
+    # wakes this often while idle, so smaller costs idle CPU).
+    batch_max: int = 1000
+    batch_within_seconds: float = 0.02
+    # Producer batching: one in-flight batch per partition (aiokafka), so its size bounds
+    # throughput per partition; the broker's default message.max.bytes (1 MiB) caps it.
+    producer_max_batch_bytes: int = 512 * 1024
+    producer_linger_ms: int = 5
+    producer_compression: str | None = None  # "gzip", "lz4", "zstd" (needs their packages)
     log_level: str = "INFO"
     log_json: bool = False
     # Where the Faust services' /healthz and /metrics listen; 0.0.0.0 in a container.

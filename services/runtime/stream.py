@@ -1,4 +1,4 @@
-"""Faust app factory and the guarded consume loop every agent uses.
+"""Faust app factory and the guarded batch consume loop every agent uses.
 
 Faust acks a message whose agent raised, so an exception must never escape to Faust:
 a record that fails validation goes to the dead-letter topic with its reason; anything
@@ -17,19 +17,17 @@ import mode
 from fastapi import APIRouter
 from faust.contrib.asgi import serve_asgi
 
-from schemas.codec import DecodeError, decode
-from schemas.envelope import Event
 from schemas.topics import TopicSpec
+from services.runtime.batch import AfterSent, BatchHandler, BatchStep, Handler, one_by_one
 from services.runtime.crash import crash_process
-from services.runtime.deadletter import send_to_dead_letter
 from services.runtime.kafka_security import faust_broker_credentials
-from services.runtime.producer import EventProducer, Outgoing
+from services.runtime.lag import LagExporter
+from services.runtime.producer import EventProducer
 from services.runtime.settings import RuntimeSettings
 from services.runtime.web import ops_app
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Event], Awaitable[Sequence[Outgoing]]]
+__all__ = ["AfterSent", "BatchHandler", "Handler", "StreamService", "crash_process"]
 
 
 class StreamService:
@@ -46,6 +44,10 @@ class StreamService:
         self.ready = asyncio.Event()  # set once the producer and on_start hooks are up
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        # Its own consumer lag as a gauge (tanggap_consumer_lag_records{service,topic}).
+        self.lag = LagExporter(settings, name)
+        self._on_start.append(self.lag.start)
+        self._on_stop.append(self.lag.stop)
         datadir = settings.var_dir / "faust"
         datadir.mkdir(parents=True, exist_ok=True)  # Faust creates the app's folder, not this
         options: dict[str, Any] = {
@@ -95,28 +97,34 @@ class StreamService:
         self._on_stop.append(hook)
 
     def consume(self, spec: TopicSpec, handler: Handler, name: str) -> Any:
-        """Register an agent: decode, decide, send what it returns, then (and only then) ack."""
+        """Register a per-event handler on the batch loop (its outputs are sent per batch)."""
+        return self.consume_batch(spec, one_by_one(handler), name)
+
+    def consume_batch(self, spec: TopicSpec, handler: BatchHandler, name: str,
+                      after_sent: AfterSent | None = None) -> Any:
+        """Register an agent: take a batch, decode, handle, send all it returns, then ack.
+
+        noack_take leaves acking to us (take() would ack a batch whose body raised); no
+        filter runs ahead of it, and concurrency stays 1 (faust-streaming #606).
+        """
         topic = self.app.topic(self.settings.topic(spec.name), value_serializer="raw",
                                key_serializer="raw")
+        step = BatchStep(name, self.name, lambda _: spec, handler, self.producer, after_sent)
+        self.lag.topics.append(self.settings.topic(spec.name))
 
         async def agent(stream: Any) -> None:
             await self.ready.wait()
-            async for item in stream.events():
-                message = item.message
+            manual = stream.noack()
+            async for events in manual.noack_take(self.settings.batch_max,
+                                                   within=self.settings.batch_within_seconds):
                 try:
-                    event = decode(item.value, spec.carries)
-                except DecodeError as exc:
-                    log.warning("dead-lettering %s@%s: %s", spec.name, message.offset, exc)
-                    await send_to_dead_letter(
-                        self.producer, spec.name, message, str(exc), self.name)
-                    continue
-                try:
-                    outgoing = await handler(event)
-                    if outgoing:
-                        await self.producer.send_many(outgoing)
+                    step.producer = self.producer  # tests swap the producer after build
+                    await step([event.message for event in events])
                 except Exception as exc:  # noqa: BLE001 - anything unexpected must not be acked
                     self.crash(exc)
                     raise
+                for event in events:  # durable: DB committed, Kafka acknowledged everything
+                    await manual.ack(event)
 
         agent.__name__ = name
         agent.__qualname__ = name

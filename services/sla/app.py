@@ -60,8 +60,8 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
         await holder["keeper"].settle()  # fired stages already sent: record them
         await holder["pool"].close()
 
-    async def keep_clocks(event: Any) -> Any:
-        return await holder["keeper"].handle(event)
+    async def keep_clocks(events: Any) -> Any:
+        return await holder["keeper"].handle_batch(events)
 
     async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
         owned = frozenset(tp.partition for tp in assigned if tp.topic == input_topic)
@@ -90,7 +90,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
     service.on_stop(close_resources)
     service.app.on_partitions_assigned.connect(on_assigned)
     service.app.on_partitions_revoked.connect(on_revoked)
-    service.consume(ASSIGNED, keep_clocks, name="start_clocks")
-    service.consume(RESPONSES, keep_clocks, name="meet_clocks")
-    service.consume(REDIRECTED, keep_clocks, name="stop_redirected_clocks")
+    service.consume_batch(ASSIGNED, keep_clocks, name="start_clocks")
+    service.consume_batch(RESPONSES, keep_clocks, name="meet_clocks")
+    service.consume_batch(REDIRECTED, keep_clocks, name="stop_redirected_clocks")
     return service

@@ -54,24 +54,44 @@ class ClockKeeper:
         self._writing: set[int] = set()  # their row ids
 
     async def handle(self, event: Event) -> Sequence[Outgoing]:
-        """Agent handler for assignments, answers and redirections; sends its own output."""
+        """One input (tests and tools); the agents hand whole batches to handle_batch."""
+        return await self.handle_batch([event])
+
+    async def handle_batch(self, events: Sequence[Event]) -> Sequence[Outgoing]:
+        """Batch handler for assignments, answers and redirections; sends its own output.
+
+        Its idempotency lives in the case rows (the inputs each case has seen), so the SLA
+        events must be durable before the cases are written: it sends them itself, through
+        `producer` (a recorder in a replay), and returns nothing for the loop to send.
+        """
         async with self.lock:
             await self.settle()
-            stored = await self.store.load(event.complaint_id)
-            case = stored.case if stored else CaseState(event.complaint_id)
-            if input_key(event) in case.seen:
-                return []  # redelivered after the case was written: already done
-            events = apply(case, event, self.policy, self.timer.clock.now())
-            await self._send(events)
-            summary = summarize(case, self.policy)
-            partition = stored.partition if stored else partition_of(
-                case.complaint_id, self.partitions)
-            row_id = await self.store.save(case, partition, summary)
-            self.timer.schedule(summary.next_due, row_id)
-            move_gauges(stored.summary if stored else None, summary)
-            count_events(events)
-            log.info("complaint_id=%s %s -> %s", event.complaint_id, event.type,
-                     ",".join(e.type for e in events) or "nothing")
+            stored = await self.store.load_cases(e.complaint_id for e in events)
+            cases: dict[str, CaseState] = {}
+            emitted: list[Event] = []
+            touched: set[str] = set()
+            for event in events:
+                cid = event.complaint_id
+                if cid not in cases:
+                    cases[cid] = stored[cid].case if cid in stored else CaseState(cid)
+                case = cases[cid]
+                if input_key(event) in case.seen:
+                    continue  # redelivered after the case was written: already done
+                touched.add(cid)
+                caused = apply(case, event, self.policy, self.timer.clock.now())
+                emitted += caused
+                log.info("complaint_id=%s %s -> %s", cid, event.type,
+                         ",".join(e.type for e in caused) or "nothing")
+            await self._send(emitted)
+            summaries = {cid: summarize(cases[cid], self.policy) for cid in touched}
+            row_ids = await self.store.save_cases([
+                (case, stored[cid].partition if cid in stored
+                 else partition_of(cid, self.partitions), summaries[cid])
+                for cid, case in cases.items() if cid in touched])
+            for cid, summary in summaries.items():
+                self.timer.schedule(summary.next_due, row_ids[cid])
+                move_gauges(stored[cid].summary if cid in stored else None, summary)
+            count_events(emitted)
         return []
 
     async def fire(self, ids: Sequence[int], now: float) -> None:

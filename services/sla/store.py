@@ -71,6 +71,21 @@ ON CONFLICT (namespace, complaint_id) DO UPDATE SET
 RETURNING id
 """
 
+_UPSERT_MANY = """
+INSERT INTO cases (namespace, complaint_id, partition, holder, open, at_risk, overdue,
+                   next_due, state)
+SELECT $1, u.complaint_id, u.partition, u.holder, u.open, u.at_risk, u.overdue,
+       to_timestamp(u.due), u.state
+FROM unnest($2::text[], $3::int[], $4::text[], $5::bool[], $6::bool[], $7::bool[],
+            $8::float8[], $9::jsonb[])
+     AS u(complaint_id, partition, holder, open, at_risk, overdue, due, state)
+ON CONFLICT (namespace, complaint_id) DO UPDATE SET
+    holder = EXCLUDED.holder, open = EXCLUDED.open, at_risk = EXCLUDED.at_risk,
+    overdue = EXCLUDED.overdue, next_due = EXCLUDED.next_due, state = EXCLUDED.state,
+    updated_at = now()
+RETURNING complaint_id, id
+"""
+
 _UPDATE_MANY = """
 UPDATE cases AS c SET holder = u.holder, open = u.open, at_risk = u.at_risk,
     overdue = u.overdue, next_due = to_timestamp(u.due), state = u.state, updated_at = now()
@@ -92,6 +107,26 @@ class CaseStore:
             f"SELECT {_COLUMNS} FROM cases WHERE namespace = $1 AND complaint_id = $2",
             self.namespace, complaint_id)
         return None if row is None else _stored(row)
+
+    async def load_cases(self, complaint_ids: Iterable[str]) -> dict[str, StoredCase]:
+        """Cases by complaint id, in one query (a batch's inputs)."""
+        rows = await self.pool.fetch(
+            f"SELECT complaint_id, {_COLUMNS} FROM cases WHERE namespace = $1"
+            " AND complaint_id = ANY($2::text[])", self.namespace, list(set(complaint_ids)))
+        return {r["complaint_id"]: _stored(r) for r in rows}
+
+    async def save_cases(self, cases: Sequence[tuple[CaseState, int, Summary]]
+                         ) -> dict[str, int]:
+        """Insert or replace cases in one statement; their row ids by complaint id."""
+        if not cases:
+            return {}
+        rows = await self.pool.fetch(
+            _UPSERT_MANY, self.namespace, [c.complaint_id for c, _, _ in cases],
+            [p for _, p, _ in cases], [m.holder for _, _, m in cases],
+            [m.open for _, _, m in cases], [m.at_risk for _, _, m in cases],
+            [m.overdue for _, _, m in cases], [m.next_due for _, _, m in cases],
+            [c.to_json().decode() for c, _, _ in cases])
+        return {r["complaint_id"]: r["id"] for r in rows}
 
     async def save(self, case: CaseState, partition: int, summary: Summary) -> int:
         """Insert or replace one case; returns its row id (the timer heap's handle)."""

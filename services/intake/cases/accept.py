@@ -77,9 +77,12 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
         return answered, True
     new = new_case(submission, state.settings.tenant, state.center, now)
     year = ticket_year(now, state.timezone)
-    case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
-    if case.pending:
-        await outbox.publish_case(state.pool, state.producer, case.complaint_id)
+    if state.groups is not None:  # group commit: shares a transaction and a send
+        case = await state.groups.open(state.settings.ticket_prefix, year, new)
+    else:
+        case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
+        if case.pending:
+            await outbox.publish_case(state.pool, state.producer, case.complaint_id)
     duplicate = not case.created
     COMPLAINTS.labels(channel=submission.channel.value,
                       outcome="duplicate" if duplicate else "new").inc()

@@ -54,3 +54,35 @@ async def register(conn: asyncpg.Connection, identity: Identity) -> str:
         " RETURNING reporter_id",
         "r-" + secrets.token_hex(12), identity.key, identity.name, identity.phone,
         identity.email, identity.handle, identity.channel.value)
+
+
+_REGISTER_MANY = """
+INSERT INTO reporters (reporter_id, identity, name, phone, email, handle, channel)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::text[])
+ON CONFLICT (identity) DO UPDATE SET
+    name = coalesce(EXCLUDED.name, reporters.name),
+    phone = coalesce(EXCLUDED.phone, reporters.phone),
+    email = coalesce(EXCLUDED.email, reporters.email),
+    handle = coalesce(EXCLUDED.handle, reporters.handle), updated_at = now()
+RETURNING identity, reporter_id
+"""
+
+
+async def register_many(conn: asyncpg.Connection, identities: list[Identity]) -> dict[str, str]:
+    """register() for several submissions in one statement: identity key -> reporter id."""
+    merged: dict[str, Identity] = {}
+    for identity in identities:  # one row per identity: an upsert cannot touch a row twice
+        seen = merged.get(identity.key)
+        merged[identity.key] = identity if seen is None else Identity(
+            identity.key, seen.channel, identity.name or seen.name,
+            identity.phone or seen.phone, identity.email or seen.email,
+            identity.handle or seen.handle)
+    if not merged:
+        return {}
+    rows = list(merged.values())
+    found = await conn.fetch(
+        _REGISTER_MANY, ["r-" + secrets.token_hex(12) for _ in rows], [i.key for i in rows],
+        [i.name for i in rows], [i.phone for i in rows], [i.email for i in rows],
+        [i.handle for i in rows], [i.channel.value for i in rows])
+    return {r["identity"]: r["reporter_id"] for r in found}

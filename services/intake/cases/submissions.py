@@ -6,8 +6,10 @@ accepted goes to complaints.submissions.dlq with the reason, and the next is rea
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+from collections.abc import Sequence
 
 import orjson
 from aiokafka import ConsumerRecord
@@ -19,9 +21,10 @@ from schemas.topics import SUBMISSIONS
 from services.intake.cases.accept import accept
 from services.intake.cases.masking import redact_record
 from services.intake.channels.inbound import first_error
-from services.intake.consumer import RecordHandler
+from services.intake.consumer import RecordConsumer
 from services.intake.state import IntakeState
-from services.runtime.deadletter import send_to_dead_letter
+from services.runtime.deadletter import dead_letter_record
+from services.runtime.producer import RawRecord
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +49,24 @@ def parse_submission(value: bytes | None, max_bytes: int) -> ComplaintSubmission
         raise Refused(f"field {first_error(exc)}") from None
 
 
-def handler(state: IntakeState) -> RecordHandler:
-    async def accept_submission(record: ConsumerRecord) -> None:
-        try:
-            submission = parse_submission(record.value, state.settings.max_body_bytes)
-        except Refused as exc:
-            log.warning("dead-lettering %s@%s: %s", SUBMISSIONS.name, record.offset, exc)
-            # Submissions carry contact data: the dead letter keeps a redacted copy.
-            parked = dataclasses.replace(record, value=redact_record(record.value))
-            await send_to_dead_letter(state.producer, SUBMISSIONS.name, parked, str(exc),
-                                      "intake")
-            return
-        await accept(state, submission, utcnow())
+def consumer(state: IntakeState) -> RecordConsumer:
+    """complaints.submissions on the batch loop: a batch's submissions are accepted at once,
+    so they share group commits like concurrent requests do."""
+    async def accept_submissions(records: Sequence[ConsumerRecord]) -> None:
+        submissions: list[ComplaintSubmission] = []
+        dead: list[RawRecord] = []
+        for record in records:
+            try:
+                submissions.append(parse_submission(record.value, state.settings.max_body_bytes))
+            except Refused as exc:
+                log.warning("dead-lettering %s@%s: %s", SUBMISSIONS.name, record.offset, exc)
+                # Submissions carry contact data: the dead letter keeps a redacted copy.
+                parked = dataclasses.replace(record, value=redact_record(record.value))
+                dead.append(dead_letter_record(SUBMISSIONS.name, parked, str(exc), "intake"))
+        if dead:
+            await state.producer.send_many((), dead)
+        now = utcnow()
+        await asyncio.gather(*(accept(state, s, now) for s in submissions))
 
-    return accept_submission
+    return RecordConsumer(state.settings, state.settings.group("intake-submissions"),
+                          [SUBMISSIONS.name], accept_submissions)

@@ -22,3 +22,10 @@ async def next_ticket(conn: asyncpg.Connection, prefix: str, year: int) -> str:
     """The next ticket of the year (unique and increasing; see migration 006 on gaps)."""
     number = await conn.fetchval("SELECT next_ticket_number($1, $2)", prefix, year)
     return format_ticket(prefix, year, number)
+
+
+async def next_tickets(conn: asyncpg.Connection, prefix: str, year: int, count: int) -> list[str]:
+    """`count` next tickets of the year in one statement, in increasing order."""
+    numbers = await conn.fetch(
+        "SELECT next_ticket_number($1, $2) AS n FROM generate_series(1, $3)", prefix, year, count)
+    return [format_ticket(prefix, year, n) for n in sorted(r["n"] for r in numbers)]

@@ -37,14 +37,23 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING
 async def seed(conn: asyncpg.Connection, received: ComplaintReceived) -> None:
     """The view of a case just opened, its event marked applied so that reading it back from
     complaints.received costs one lookup; a replay on an empty database makes the same row."""
+    await conn.execute(_SEED, *_seed_args(received))
+
+
+def _seed_args(received: ComplaintReceived) -> tuple[object, ...]:
     where = received.location
     media = next((a.url for a in received.attachments if a.url), None)
-    await conn.execute(
-        _SEED, received.complaint_id, received.ticket, received.channel.value,
-        received.category_hint, received.text, received.confidential,
-        where.lat if where else None, where.lon if where else None,
-        where.address if where else None, media, received.occurred_at, RECEIVED,
-        received.event_id)
+    return (received.complaint_id, received.ticket, received.channel.value,
+            received.category_hint, received.text, received.confidential,
+            where.lat if where else None, where.lon if where else None,
+            where.address if where else None, media, received.occurred_at, RECEIVED,
+            received.event_id)
+
+
+async def seed_many(conn: asyncpg.Connection, received: list[ComplaintReceived]) -> None:
+    """seed() for the cases a batch opened (pipelined)."""
+    if received:
+        await conn.executemany(_SEED, [_seed_args(r) for r in received])
 
 
 async def applied(pool: asyncpg.Pool, event: Event) -> bool:
@@ -74,6 +83,33 @@ async def apply(conn: asyncpg.Connection, event: Event, change: Change) -> None:
     if change.history:
         await conn.execute(_HISTORY, event.event_id, event.complaint_id, event.occurred_at,
                            change.history, change.agency, change.message)
+
+
+async def mark_applied_many(conn: asyncpg.Connection, events: list[Event]) -> set[Any]:
+    """Record the events as applied; the ids that were not applied before (one statement)."""
+    rows = await conn.fetch(
+        "INSERT INTO applied_events (event_id) SELECT unnest($1::uuid[])"
+        " ON CONFLICT DO NOTHING RETURNING event_id", [e.event_id for e in events])
+    return {r["event_id"] for r in rows}
+
+
+async def apply_many(conn: asyncpg.Connection, changes: list[tuple[Event, Change]]) -> None:
+    """apply() for a batch, statement by statement in event order (pipelined): seeds first,
+    then status moves (an older event than the current status only adds history)."""
+    seeds = [e for e, _ in changes if isinstance(e, ComplaintReceived)]
+    moves = [(e, c) for e, c in changes if not isinstance(e, ComplaintReceived)]
+    await seed_many(conn, seeds)
+    status = [(e.complaint_id, c.status, c.agency, e.occurred_at) for e, c in moves
+              if c.status or c.agency]
+    if status:
+        await conn.executemany(_STATUS, status)
+    due = [(e.complaint_id, c.due_at) for e, c in moves if c.due_at]
+    if due:
+        await conn.executemany("UPDATE case_status SET due_at = $2 WHERE complaint_id = $1", due)
+    history = [(e.event_id, e.complaint_id, e.occurred_at, c.history, c.agency, c.message)
+               for e, c in moves if c.history]
+    if history:
+        await conn.executemany(_HISTORY, history)
 
 
 async def case_view(pool: asyncpg.Pool, ticket: str) -> dict[str, Any] | None:
