@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
 
-from schemas.topics import TopicSpec
-from services.runtime.replay import BatchHandler, ReplayResult
+from services.runtime.replay import ReplayResult, ReplayTarget
 
 # Where each stateful consumer's replay target lives; a module supplies `target`.
 TARGETS = {
@@ -26,15 +24,6 @@ TARGETS = {
     "sla": "services.sla.replay:target",
     "notifier": "services.notifier.replay:target",
 }
-
-
-@dataclass
-class ReplayTarget:
-    inputs: Sequence[TopicSpec]
-    outputs: Sequence[TopicSpec]
-    handler: BatchHandler
-    live_schema: str | None  # tables to compare with the rebuilt ones
-    close: Callable[[], Awaitable[None]]
 
 
 TargetFactory = Callable[[Any, str], Awaitable[ReplayTarget]]  # (settings, fresh schema)

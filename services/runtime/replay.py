@@ -28,8 +28,21 @@ from services.runtime.settings import RuntimeSettings
 
 BatchHandler = Callable[[Sequence[Event]], Awaitable[Sequence[Outgoing]]]
 Progress = Callable[[int, int], None]  # (records read, records in total)
-# The time an event was emitted is the wall clock of the run; everything else must be equal.
-UNCOMPARED = frozenset({"occurred_at"})
+# The time an event was emitted is the wall clock of the run, and a replay under candidate
+# rules names their version: everything else must be equal (that is the decision).
+UNCOMPARED = frozenset({"occurred_at", "rules_version"})
+
+
+@dataclass
+class ReplayTarget:
+    """What a service offers `tanggap replay`: its inputs and outputs, its batch handler with
+    a store on a fresh schema, and the live schema to compare tables with (None: do not)."""
+
+    inputs: Sequence[TopicSpec]
+    outputs: Sequence[TopicSpec]
+    handler: BatchHandler
+    live_schema: str | None
+    close: Callable[[], Awaitable[None]]
 
 
 @dataclass

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from schemas.envelope import Event
 from schemas.intake import ComplaintAcknowledged, ComplaintReceived
 from schemas.topics import ACKNOWLEDGED, RECEIVED
-from services.audit.replay_command import ReplayTarget
 from services.runtime.database import connect
 from services.runtime.producer import Outgoing
+from services.runtime.replay import ReplayTarget
 from services.runtime.settings import RuntimeSettings
 
 LIVE_SCHEMA_ENV = "REPLAY_TEST_LIVE_SCHEMA"
