@@ -25,6 +25,7 @@ from tests.support.processes import ServiceProcess, free_port, tanggap_bin
 from tests.support.stack import service_env
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "complaints-dev.jsonl"
+TENANT = Path(__file__).resolve().parents[3] / "tenants" / "ketapang"
 DECIDED = (ASSIGNED.name, TRIAGE.name, SUPPRESSED.name, EXTERNAL.name)
 
 
@@ -68,10 +69,9 @@ async def test_replay_reproduces_every_decision_and_names_the_changed_ones(
     assert counts and counts.group(1) == counts.group(2) and int(counts.group(1)) > 0
 
     candidate = write_candidate(tmp_path)
-    tenant = Path(__file__).resolve().parents[3] / "tenants" / "ketapang"
     directory = stack.directory()
     expected = shadow([dict(r, id=f"rp-{run}-{r['id']}") for r in records],
-                      load_rules(tenant / "routing.yaml", directory),
+                      load_rules(TENANT / "routing.yaml", directory),
                       load_rules(candidate / "routing.yaml", directory))
     changed_ids = {c["id"] for c in expected.changes or []}
     assert changed_ids, "the candidate rule must change some of these decisions"

@@ -269,9 +269,9 @@ async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSetting
         await asyncio.sleep(1.0)
         await produce(stack, RESPONSES.name, answer(answered, "bpbd", ResponseKind.FIRST_RESPONSE))
         await produce(stack, REDIRECTED.name, ComplaintRedirected(
-            complaint_id=moved, ticket="KTP-2", from_agency="dishub", to_agency="dinas-perkim",
-            reason="Lampu jalan (PJU) urusan Perkim"))
-        await produce(stack, ASSIGNED.name, assignment(moved, "dinas-perkim",
+            complaint_id=moved, ticket="KTP-2", from_agency="dishub", to_agency="disnaker",
+            reason="Urusan ketenagakerjaan"))  # an agency no other test redirects to
+        await produce(stack, ASSIGNED.name, assignment(moved, "disnaker",
                                                        assigned_by="redirect"))
         await watch.wait_event(SLA.name, of(ignored, "SlaBreached"), timeout=30)
     async with httpx.AsyncClient(timeout=60) as http:
@@ -285,7 +285,7 @@ async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSetting
     assert rows["bpbd"]["median_seconds_to_first_response"] >= 1.0
     assert rows["satpol-pp"]["breaches"] == 1 and rows["satpol-pp"]["answered"] == 0
     assert (rows["dishub"]["redirections_sent"], rows["dishub"]["handed_over"]) == (1, 1)
-    assert rows["dinas-perkim"]["redirections_received"] == 1
+    assert rows["disnaker"]["redirections_received"] == 1
     for period in {r["period"] for r in report["agencies"]}:
         ranks = sorted(r["rank"] for r in report["agencies"] if r["period"] == period)
         assert ranks == list(range(1, len(ranks) + 1))
