@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 from schemas.directory import Directory
 from schemas.envelope import Event
-from schemas.intake import ComplaintAcknowledged, ComplaintReceived
+from schemas.intake import (
+    ComplaintAcknowledged,
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.notifications import NotificationDelivered, NotificationFailed, NotificationRequested
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import (
@@ -69,6 +75,9 @@ def _t(name: str, carries: tuple[type[Event], ...], description: str, **kw: obje
 SUBMISSIONS = _t("complaints.submissions", (), "raw channel submissions from adapters that "
                  "cannot call HTTP; carries contact data", retention_ms=7 * DAY_MS, raw=True)
 RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened")
+UPDATED = _t("complaints.updated", (ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
+              "a case's content changed after it opened: edited or withdrawn by the citizen, "
+              "or completed by a deferred look-up")
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number")
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case")
@@ -89,8 +98,8 @@ NOTIFY_OUTCOMES = _t("notifications.outcomes", (NotificationDelivered, Notificat
                      "what became of each notification", retention_ms=90 * DAY_MS)
 
 LIFECYCLE: tuple[TopicSpec, ...] = (
-    SUBMISSIONS, RECEIVED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
-    LINKED, COMMANDS, RESPONSES, SLA, NOTIFY_REQUESTS, NOTIFY_OUTCOMES,
+    SUBMISSIONS, RECEIVED, UPDATED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL,
+    REDIRECTED, LINKED, COMMANDS, RESPONSES, SLA, NOTIFY_REQUESTS, NOTIFY_OUTCOMES,
 )
 
 # Consumed topics get a dead-letter sibling; kept long enough for an operator to act.

@@ -25,6 +25,7 @@ from services.intake.http.open311 import router as open311_router
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
 from services.intake.status import lifecycle
+from services.intake.tasks import background
 from services.runtime.database import connect, migrate
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
@@ -89,6 +90,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                     stack.push_async_callback(consumer.stop)
             sweeper = asyncio.create_task(sweep_outbox(state), name="outbox-sweep")
             stack.callback(sweeper.cancel)
+            await stack.enter_async_context(background(state))  # look-ups, pullers
             yield
 
     app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan,

@@ -6,3 +6,8 @@ COMPLAINTS = Counter("intake_complaints_total", "Complaints accepted", ["channel
 # Webhook items that opened no case: ignored (statuses, reactions, own posts) or refused.
 CHANNEL_ITEMS = Counter("intake_channel_items_total", "Channel items that opened no case",
                         ["channel", "outcome"])
+# Deferred look-ups (Instagram mentions): completed, retried later, or given up.
+ENRICHMENTS = Counter("intake_enrichments_total", "Deferred look-ups by outcome", ["outcome"])
+# Items read by the pullers (TikTok, X stream, remote Open311, news feeds), by outcome.
+PULLED = Counter("intake_pulled_items_total", "Items read by the pullers",
+                 ["source", "outcome"])

@@ -21,6 +21,7 @@ from schemas.topics import (
     SLA,
     SUPPRESSED,
     TRIAGE,
+    UPDATED,
     TopicSpec,
 )
 from services.intake.cases import outbox
@@ -34,7 +35,7 @@ from services.runtime.deadletter import send_to_dead_letter
 
 log = logging.getLogger(__name__)
 TOPICS: tuple[TopicSpec, ...] = (RECEIVED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
-                                 RESPONSES, SLA)
+                                 RESPONSES, SLA, UPDATED)
 
 
 def handler(state: IntakeState) -> RecordHandler:

@@ -129,7 +129,7 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
             TANGGAP_META_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_META)),
             TANGGAP_X_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_X)),
             TANGGAP_EMAIL_OWN_ADDRESSES=json.dumps(sorted(OWN_MAIL)),
-            TANGGAP_OPEN311_SERVICES_FILE=str(CHANNELS / "open311" / "services.json"),
+            TANGGAP_OPEN311_SERVICES_FILE=str(CHANNELS.parent / "open311-services.json"),
             TANGGAP_MAX_BODY_BYTES=str(64 * 1024),
             **{"TANGGAP_OUTBOX_SWEEP_SECONDS": "60", **overrides})
     return env
