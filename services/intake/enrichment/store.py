@@ -52,7 +52,7 @@ async def failed(pool: asyncpg.Pool, pending: Pending, retry_at: datetime | None
     await pool.execute(
         "UPDATE enrichments SET attempts = attempts + 1, last_error = $3,"
         " next_at = coalesce($4, next_at), done_at = CASE WHEN $4::timestamptz IS NULL"
-        " THEN $5 END WHERE complaint_id = $1 AND lookup = $2",
+        " THEN $5::timestamptz END WHERE complaint_id = $1 AND lookup = $2",
         pending.complaint_id, pending.lookup, error[:1000], retry_at, now)
 
 
