@@ -28,20 +28,25 @@ def answer_data(body: Any) -> dict[str, Any]:
 
 
 def comments_inbound(comments: list[dict[str, Any]], business_id: str, video: dict[str, Any],
-                     since: int) -> tuple[Inbound, int]:
-    """Submissions for comments newer than `since` (Unix seconds), and the newest time seen."""
+                     mark: dict[str, Any]) -> tuple[Inbound, dict[str, Any]]:
+    """Submissions for comments after the video's mark (the newest time seen and the ids seen
+    at that second, since times have one-second resolution), and the new mark."""
     inbound = Inbound()
-    newest = since
+    since, at_since = int(mark.get("t", 0)), set(mark.get("ids", []))
+    newest, at_newest = since, set(at_since)
     for comment in comments:
         with inbound.item(comment.get("comment_id")):
             created = int(comment.get("create_time") or 0)
-            newest = max(newest, created)
-            if created < since:
-                continue  # seen on an earlier poll; equal times are re-read, the key dedupes
+            key = scalar(comment.get("comment_id"))
+            if created < since or (created == since and key in at_since):
+                continue  # seen on an earlier poll
+            if created > newest:
+                newest, at_newest = created, set()
+            if created == newest and key:
+                at_newest.add(key)
             if comment.get("owner") is True or scalar(comment.get("user_id")) == business_id:
                 inbound.ignored += 1  # the account's own answer under its video
                 continue
-            key = scalar(comment.get("comment_id"))
             parent = scalar(comment.get("parent_comment_id"))
             username = text_of(comment.get("username"))
             link = video.get("share_url")
@@ -54,7 +59,7 @@ def comments_inbound(comments: list[dict[str, Any]], business_id: str, video: di
                         in_reply_to=parent if parent and parent != key else None,
                         attachments=[{"kind": "link", "url": link}]
                         if isinstance(link, str) else [])
-    return inbound, newest
+    return inbound, {"t": newest, "ids": sorted(at_newest)}
 
 
 class TikTokPuller:
@@ -90,11 +95,12 @@ class TikTokPuller:
     async def poll_once(self) -> int:
         """Read new comments on every video; returns how many submissions were handed over."""
         state = await self.cursors.load(self.name)
-        seen: dict[str, int] = obj(state.get("videos"))
+        seen: dict[str, Any] = obj(state.get("videos"))
         handed = 0
         for video in await self.videos():
             video_id = str(scalar(video.get("item_id")))
-            since = int(seen.get(video_id, 0))
+            mark = obj(seen.get(video_id))
+            since = int(mark.get("t", 0))
             cursor: Any = 0
             while True:
                 data = await self._get("business/comment/list/", {
@@ -102,10 +108,15 @@ class TikTokPuller:
                     "include_replies": "true", "sort_field": "create_time",
                     "sort_order": "desc", "cursor": cursor, "max_count": self.page_size})
                 comments = items(data.get("comments"))
-                inbound, newest = comments_inbound(comments, self.business_id, video, since)
+                inbound, page_mark = comments_inbound(comments, self.business_id, video, mark)
                 await self.sink.submit(self.name, inbound)
                 handed += len(inbound.submissions)
-                seen[video_id] = max(int(seen.get(video_id, 0)), newest)
+                current = obj(seen.get(video_id))
+                if page_mark["t"] > int(current.get("t", 0)):
+                    seen[video_id] = page_mark
+                elif page_mark["t"] == int(current.get("t", 0)):
+                    seen[video_id] = {"t": page_mark["t"], "ids": sorted(
+                        set(current.get("ids", [])) | set(page_mark["ids"]))}
                 older = any(int(c.get("create_time") or 0) < since for c in comments)
                 cursor = data.get("cursor")
                 if older or not data.get("has_more") or cursor is None:
