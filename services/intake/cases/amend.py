@@ -55,6 +55,12 @@ async def known_case(pool: asyncpg.Pool, channel: str, message_id: str) -> Known
         if row else None
 
 
+async def reporter_identity(pool: asyncpg.Pool, complaint_id: str) -> str | None:
+    return await pool.fetchval(  # type: ignore[no-any-return]
+        "SELECT r.identity FROM cases c JOIN reporters r USING (reporter_id)"
+        " WHERE c.complaint_id = $1", complaint_id)
+
+
 def masked(text: str) -> str:
     return mask_text(text, ())[:MAX_TEXT]
 
@@ -103,6 +109,9 @@ async def apply_amendment(state: IntakeState, amendment: Amendment, now: datetim
     """Edit or withdraw the case of the amended message; an unknown message's edit opens it."""
     case = await known_case(state.pool, amendment.channel.value, amendment.target)
     channel = amendment.channel.value
+    if case is not None and amendment.reporter_identity is not None and \
+            await reporter_identity(state.pool, case.complaint_id) != amendment.reporter_identity:
+        case = None  # someone else's "correction" is a message of its own, not an edit
     if case is None:
         if amendment.kind == "edit" and amendment.opens is not None:
             opened, _ = await accept(state, amendment.opens, now)

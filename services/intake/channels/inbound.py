@@ -30,6 +30,9 @@ class Amendment:
     reason: str | None = None  # a withdrawal's, in the channel's own word
     occurred_at: datetime | None = None
     opens: ComplaintSubmission | None = None  # what an edit of an unknown message opens
+    # Channels that do not authenticate the author (e-mail): only the case's own reporter,
+    # by this identity (e.g. mailto:warga@example.id), may change it.
+    reporter_identity: str | None = None
 
 
 @dataclass(frozen=True)

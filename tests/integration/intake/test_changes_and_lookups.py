@@ -170,3 +170,31 @@ async def test_open311_answers_line_ends_and_anonymity(intake: ServiceProcess,
     no_place = await call(intake, "POST", "/open311/v2/requests.json", headers=FORM,
                           content=f"api_key={OPEN311_KEY}&service_code=NOPE".encode())
     assert no_place.status_code == 400 and "location" in no_place.json()[0]["description"]
+
+
+def mail(message_id: str, subject: str, body: str, reply_to: str | None = None,
+         sender: str = "warga.koreksi@surel.example") -> bytes:
+    headers = [f"From: Warga <{sender}>", "To: aduan@pemkab-sukamaju.example",
+               f"Subject: {subject}", f"Message-ID: <{message_id}>",
+               "Content-Type: text/plain; charset=utf-8"]
+    headers += [f"In-Reply-To: <{reply_to}>"] if reply_to else []
+    return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
+
+
+async def test_email_correction_edits_only_the_same_citizens_case(
+        intake: ServiceProcess, keys: dict[str, str], watch: Watcher) -> None:
+    first, fix, stranger = (f"{uuid.uuid4().hex}@surel.example" for _ in range(3))
+    headers = {"X-API-Key": keys["email"], "Content-Type": "message/rfc822"}
+    opened = await call(intake, "POST", "/v1/channels/email", headers=headers,
+                        content=mail(first, "Jalan rusak", "Jalan rusak di Jl. Merdeka"))
+    [case] = opened.json()["accepted"]
+    corrected = await call(intake, "POST", "/v1/channels/email", headers=headers, content=mail(
+        fix, "Ralat: Jalan rusak", "Lokasinya Jl. Ahmad Yani, bukan Jl. Merdeka", first))
+    assert corrected.json()["changed"] == [{"outcome": "edited", "ticket": case["ticket"]}]
+    [edited] = await watch.wait_event(UPDATED.name,
+                                      lambda e: e.complaint_id == case["complaint_id"])
+    assert isinstance(edited, ComplaintEdited) and "Ahmad Yani" in edited.text
+    other = await call(intake, "POST", "/v1/channels/email", headers=headers, content=mail(
+        stranger, "Koreksi", "Bukan begitu", first, sender="orang.lain@surel.example"))
+    [own] = other.json()["changed"]
+    assert own["outcome"] == "opened" and own["ticket"] != case["ticket"]

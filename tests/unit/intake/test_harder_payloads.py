@@ -224,3 +224,29 @@ def test_lookup_backoff_doubles_up_to_a_cap_and_gives_up() -> None:
 
 def test_channels_enum_has_tiktok_and_media() -> None:
     assert Channel.TIKTOK.value == "tiktok" and Channel.MEDIA.value == "media"
+
+
+# -- E-mail: a correction in the citizen's own thread ------------------------------------------
+
+def _mail(message_id: str, subject: str, body: str, reply_to: str | None = None,
+          sender: str = "warga@surel.example") -> bytes:
+    headers = [f"From: Warga <{sender}>", "To: aduan@pemkab-sukamaju.example",
+               f"Subject: {subject}", f"Message-ID: <{message_id}>",
+               "Date: Mon, 09 Mar 2026 08:00:00 +0700", "Content-Type: text/plain; charset=utf-8"]
+    if reply_to:
+        headers += [f"In-Reply-To: <{reply_to}>", f"References: <{reply_to}>"]
+    return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
+
+
+def test_mail_correction_in_the_same_thread_is_an_edit() -> None:
+    from services.intake.channels import mail
+
+    raw = _mail("b@x", "Ralat: Re: Jalan rusak", "Maaf, lokasinya Jl. Ahmad Yani.\r\n"
+                "\r\nPada Senin, Warga menulis:\r\n> Jalan rusak di Jl. Merdeka", "a@x")
+    parsed = mail.parse(raw, {"aduan@pemkab-sukamaju.example"}, NOW)
+    [edit] = parsed.amendments
+    assert (edit.target, edit.change_id) == ("a@x", "b@x") and parsed.submissions == []
+    assert edit.text is not None and "Jl. Ahmad Yani" in edit.text and ">" not in edit.text
+    assert edit.reporter_identity == "mailto:warga@surel.example"
+    plain_reply = mail.parse(_mail("c@x", "Re: Jalan rusak", "Terima kasih", "a@x"), set(), NOW)
+    assert plain_reply.amendments == [] and len(plain_reply.submissions) == 1
