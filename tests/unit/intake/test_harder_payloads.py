@@ -31,6 +31,13 @@ def test_x_post_with_malformed_media_keys_is_read_not_a_server_error(media_keys:
     assert len(parsed.submissions) == 1 and parsed.submissions[0].attachments == ()
 
 
+def test_x_fuzz_find_of_issue_16_is_refused_alone() -> None:
+    # The shrunk example schemathesis saved (tests/data/fuzz-examples): a 500 before the fix.
+    parsed = x.parse({"data": [{"attachments": {"media_keys": 10092}}],
+                      "includes": {"users": [{"id": []}, {"id": []}]}}, OWN_X)
+    assert parsed.submissions == [] and len(parsed.rejected) == 1
+
+
 @pytest.mark.parametrize("data", [
     {"": {"id": [1, {"x": None}]}, "id": {"nested": 1}, "text": ["a"]},
     {"id": "1", "text": "ok", "edit_history_tweet_ids": [{"a": 1}, 5], "geo": [1, 2]},
