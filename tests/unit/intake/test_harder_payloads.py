@@ -257,3 +257,15 @@ def test_mail_correction_in_the_same_thread_is_an_edit() -> None:
     assert edit.reporter_identity == "mailto:warga@surel.example"
     plain_reply = mail.parse(_mail("c@x", "Re: Jalan rusak", "Terima kasih", "a@x"), set(), NOW)
     assert plain_reply.amendments == [] and len(plain_reply.submissions) == 1
+
+
+def test_the_example_pullers_file_is_valid() -> None:
+    from pathlib import Path
+
+    from services.intake.pullers.sources import Pullers
+
+    example = Path(__file__).resolve().parents[3] / "deploy" / "pullers.example.yaml"
+    sources = Pullers.load(example)
+    assert [len(sources.tiktok), len(sources.x_stream), len(sources.open311),
+            len(sources.feeds)] == [1, 1, 1, 1]
+    assert Pullers.load(None) == Pullers()
