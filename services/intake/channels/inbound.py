@@ -62,10 +62,16 @@ class Inbound:
     def amend(self, kind: Literal["edit", "withdraw"], channel: Channel, target: Any,
               change_id: Any, **fields: Any) -> None:
         """Record an edit or withdrawal of the message `target`; without ids it is refused."""
-        target, change_id = scalar(target), scalar(change_id)
+        # NUL never reaches PostgreSQL (text cannot hold it), the same way as for submissions,
+        # so an edit's target is the key its original was stored under (a fuzz find).
+        target, change_id = (v.replace("\x00", "") if v else v
+                             for v in (scalar(target), scalar(change_id)))
         if not target or not change_id or len(target) > 300 or len(change_id) > 300:
             self.rejected.append(f"{target}: {kind} without a usable message id")
             return
+        for name in ("text", "reason", "reporter_identity"):
+            if isinstance(fields.get(name), str):
+                fields[name] = fields[name].replace("\x00", "")
         if isinstance(fields.get("text"), str):
             fields["text"] = fields["text"].strip()[:MAX_TEXT] or None
         self.amendments.append(Amendment(kind, channel, target, change_id, **fields))

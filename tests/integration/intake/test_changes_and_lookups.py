@@ -198,3 +198,17 @@ async def test_email_correction_edits_only_the_same_citizens_case(
         stranger, "Koreksi", "Bukan begitu", first, sender="orang.lain@surel.example"))
     [own] = other.json()["changed"]
     assert own["outcome"] == "opened" and own["ticket"] != case["ticket"]
+
+
+async def test_x_edit_whose_ids_hold_nul_is_not_a_server_error(
+        intake: ServiceProcess, keys: dict[str, str]) -> None:
+    # Regression for a `make fuzz` find: NUL in edit_history_tweet_ids reached PostgreSQL.
+    first = f"{uuid.uuid4().int % 10**18}"
+    body = {"data": [{"id": f"9\u0000{first}", "text": "Koreksi: lampu mati \u0000 di simpang",
+                      "author_id": "77", "edit_history_tweet_ids": [f"{first}\u0000",
+                                                                   f"9\u0000{first}"]}]}
+    for _ in range(2):  # the edit opens the case, its repeat finds it
+        answer = await call(intake, "POST", "/v1/channels/x", json=body,
+                            headers={"X-API-Key": keys["x"]})
+        assert answer.status_code == 200, answer.text
+    assert [c["outcome"] for c in answer.json()["changed"]] in (["unchanged"], ["duplicate"])
