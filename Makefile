@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo fuzz
 
 VALIDATORS := deploy/validators/node_modules/.complete
 
@@ -40,6 +40,15 @@ run: setup
 
 test: setup
 	deploy/stack.sh run -- $(BIN)/pytest -q
+
+# A long random campaign for humans (not CI): at least 10,000 cases over all operations of
+# intake's OpenAPI spec; failures it finds are written to tests/data/fuzz-examples, which every
+# `make test` replays. FUZZ_EXAMPLES is per operation and mode (positive; negative gets 2/3).
+FUZZ_EXAMPLES ?= 600
+fuzz: setup
+	deploy/stack.sh run -- env TANGGAP_FUZZ_SEED=random TANGGAP_FUZZ_DB_WRITE=1 \
+		TANGGAP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TANGGAP_FUZZ_MIN_CASES=10000 \
+		$(BIN)/pytest -q -s tests/integration/intake/test_openapi_fuzz.py
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

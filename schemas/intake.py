@@ -23,6 +23,14 @@ class Attachment(Model):
     caption: str | None = Field(default=None, max_length=2000)
 
 
+class FormAnswer(Model):
+    """One answer to a form's question (an Open311 `attribute[CODE]`); lists keep every value."""
+
+    code: str = Field(min_length=1, max_length=100)
+    values: tuple[str, ...] = Field(default=(), max_length=50)
+    label: str | None = Field(default=None, max_length=500)  # the question, as the form asks it
+
+
 class ComplaintReceived(Event):
     """A new case was opened for one channel message; text is masked, reporter pseudonymous."""
 
@@ -43,6 +51,45 @@ class ComplaintReceived(Event):
     received_by: str | None = Field(default=None, max_length=200)
     category_hint: str | None = Field(default=None, max_length=64)
     in_reply_to: str | None = Field(default=None, max_length=300)
+    # Added additively: the answers to the service's form questions, masked like the text.
+    attributes: tuple[FormAnswer, ...] = ()
+
+
+class ComplaintEdited(Event):
+    """The citizen (or the source) changed a message that is already a case; text is masked."""
+
+    type: Literal["ComplaintEdited"] = "ComplaintEdited"
+    ticket: str = Field(max_length=32)
+    channel: Channel
+    channel_message_id: str = Field(max_length=300)  # the case's message, as first received
+    edit_id: str = Field(max_length=300)  # the channel's id (or digest) of this version
+    text: str = Field(max_length=10_000)
+    attachments: tuple[Attachment, ...] = ()
+    edited_at: AwareDatetime | None = None  # when the channel says it was edited
+
+
+class ComplaintEnriched(Event):
+    """A deferred look-up completed a case that was opened without its content."""
+
+    type: Literal["ComplaintEnriched"] = "ComplaintEnriched"
+    ticket: str = Field(max_length=32)
+    channel: Channel
+    channel_message_id: str = Field(max_length=300)
+    lookup: str = Field(max_length=64)  # e.g. instagram_mention
+    text: str = Field(max_length=10_000)  # masked
+    attachments: tuple[Attachment, ...] = ()
+    submitted_at: AwareDatetime | None = None
+
+
+class ComplaintWithdrawn(Event):
+    """The citizen deleted the message a case came from; the case is kept for the record."""
+
+    type: Literal["ComplaintWithdrawn"] = "ComplaintWithdrawn"
+    ticket: str = Field(max_length=32)
+    channel: Channel
+    channel_message_id: str = Field(max_length=300)
+    reason: str = Field(max_length=200)  # the channel's own word: revoke, remove, delete
+    withdrawn_at: AwareDatetime | None = None
 
 
 class ComplaintAcknowledged(Event):
@@ -82,6 +129,7 @@ class ComplaintSubmission(Model):
     received_by: str | None = Field(default=None, max_length=200)  # our account or mailbox
     category_hint: str | None = Field(default=None, max_length=64)  # e.g. Open311 service_code
     in_reply_to: str | None = Field(default=None, max_length=300)  # channel message answered
+    attributes: tuple[FormAnswer, ...] = Field(default=(), max_length=50)  # form answers
 
     @model_validator(mode="before")
     @classmethod

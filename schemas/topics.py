@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 from schemas.directory import Directory
 from schemas.envelope import Event
-from schemas.intake import ComplaintAcknowledged, ComplaintReceived
+from schemas.intake import (
+    ComplaintAcknowledged,
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.notifications import NotificationDelivered, NotificationFailed, NotificationRequested
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import (
@@ -82,6 +88,9 @@ SUBMISSIONS = _t("complaints.submissions", (), "raw channel submissions from ada
                  producers=("adapter",), consumers=("intake",))
 RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
               producers=("intake",), consumers=("router", "intake", "console"))
+UPDATED = _t("complaints.updated", (ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
+              "a case's content changed after it opened: edited or withdrawn by the citizen, "
+              "or completed by a deferred look-up", producers=("intake",), consumers=("intake",))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number", producers=("intake",))
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",
@@ -117,8 +126,8 @@ NOTIFY_OUTCOMES = _t("notifications.outcomes", (NotificationDelivered, Notificat
                      producers=("notifier",))
 
 LIFECYCLE: tuple[TopicSpec, ...] = (
-    SUBMISSIONS, RECEIVED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
-    LINKED, COMMANDS, RESPONSES, SLA, NOTIFY_REQUESTS, NOTIFY_OUTCOMES,
+    SUBMISSIONS, RECEIVED, UPDATED, ACKNOWLEDGED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL,
+    REDIRECTED, LINKED, COMMANDS, RESPONSES, SLA, NOTIFY_REQUESTS, NOTIFY_OUTCOMES,
 )
 # What the audit service indexes (with their dead letters): every topic that carries cases,
 # except raw submissions (no case yet) and notification requests (they carry contact data,

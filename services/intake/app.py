@@ -31,6 +31,7 @@ from services.intake.privacy.retention import sweep_retention
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
 from services.intake.status import lifecycle, verdict_store
+from services.intake.tasks import background
 from services.runtime.database import connect, migrate
 from services.runtime.lag import LagExporter
 from services.runtime.producer import EventProducer
@@ -113,6 +114,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             stack.callback(closer.cancel)
             retention = asyncio.create_task(sweep_retention(pool, conf), name="retention")
             stack.callback(retention.cancel)
+            await stack.enter_async_context(background(state))  # look-ups, pullers
             yield
 
     app = FastAPI(title="tanggap intake", version="0.1.0", lifespan=lifespan,

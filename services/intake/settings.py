@@ -60,5 +60,16 @@ class IntakeSettings(RuntimeSettings):
     contact_retention_days: int = 365
     privacy_sweep_seconds: float = 3600.0
 
+    # Failed look-ups (an Instagram mention's text) are retried in the background: the first
+    # retry after the base delay, doubling up to the cap, given up after max attempts.
+    enrichment_poll_seconds: float = 30.0
+    enrichment_backoff_seconds: float = 30.0
+    enrichment_backoff_max_seconds: float = 3600.0
+    enrichment_max_attempts: int = 48
+
+    # Sources that do not push (TikTok, X stream, remote Open311, news feeds): a YAML file,
+    # see services/intake/pullers/sources.py. None: no pullers run.
+    pullers_file: Path | None = None
+
     open311_services_file: Path = OPEN311_SERVICES
     open311_service_notice: str = "Aduan diterima. Tanggapan paling lambat 2 x 24 jam."

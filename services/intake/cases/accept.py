@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from schemas.intake import Attachment, ComplaintReceived, ComplaintSubmission, GeoPoint
+from schemas.intake import (
+    Attachment,
+    ComplaintReceived,
+    ComplaintSubmission,
+    FormAnswer,
+    GeoPoint,
+)
 from services.intake.cases import outbox
 from services.intake.cases.masking import mask_text
 from services.intake.cases.registry import Case, CasePlan, NewCase, open_case_retrying
@@ -37,6 +43,10 @@ def masked_fields(submission: ComplaintSubmission) -> dict[str, object]:
         "attachments": tuple(Attachment(kind=a.kind, url=a.url, media_id=a.media_id,
                                         caption=mask(a.caption))
                              for a in submission.attachments),
+        # Form answers can be free text too (a landmark, a phone number): masked the same way.
+        "attributes": tuple(FormAnswer(code=a.code, label=a.label,
+                                       values=tuple(mask(v) or v for v in a.values))
+                            for a in submission.attributes),
     }
 
 

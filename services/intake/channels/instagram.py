@@ -1,11 +1,14 @@
 """Instagram Graph API webhooks: comments and mentions on our professional accounts.
 
-A mention notification carries only ids; its text is read back from the Graph API, and a
-failed read fails the delivery so that Meta retries it rather than losing the complaint.
+A mention notification carries only ids; its text is read back from the Graph API. A failed
+read keeps the mention as a case without its text and defers the read to the enrichment job
+(Meta does not keep mentions, so refusing the delivery could lose it). Comment edits and
+deletions are followed when the webhook says so (a `verb` of edited/remove, or `deleted`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +16,7 @@ import httpx
 
 from schemas.enums import Channel
 from services.intake.channels.inbound import (
+    Deferred,
     Inbound,
     iso_time,
     items,
@@ -25,6 +29,8 @@ from services.intake.channels.inbound import (
 COMMENT_FIELDS = {"comments", "live_comments"}
 # (our account id, comment id or None, media id) -> the mentioned comment or media object.
 MentionLookup = Callable[[str, str | None, str], Awaitable[dict[str, Any]]]
+MENTION_LOOKUP = "instagram_mention"
+NO_TEXT = "[mention tanpa teks]"
 
 
 class LookupFailed(Exception):
@@ -48,22 +54,40 @@ async def parse(payload: Any, own_accounts: set[str], lookup: MentionLookup) -> 
         sent = unix_time(entry.get("time"))
         for change in changes(entry):
             field, value = scalar(change.get("field")), obj(change.get("value"))
-            if field in COMMENT_FIELDS:
-                author = obj(value.get("from"))
-                if str(author.get("id")) in own_accounts | {account}:
-                    inbound.ignored += 1  # our own reply under the post
-                    continue
-                username = author.get("username")
-                inbound.add(channel=Channel.INSTAGRAM, channel_message_id=value.get("id"),
-                            text=value.get("text"),
-                            reporter={"name": username, "handle": username and f"@{username}"},
-                            occurred_at=sent, received_by=account,
-                            in_reply_to=value.get("parent_id"))
-            elif field == "mentions":
-                await _mention(inbound, account, value, lookup)
-            else:
-                inbound.ignored += 1
+            with inbound.item(value.get("id") or value.get("comment_id")):
+                if field in COMMENT_FIELDS:
+                    _comment(inbound, account, value, own_accounts, sent)
+                elif field == "mentions":
+                    await _mention(inbound, account, value, lookup)
+                else:
+                    inbound.ignored += 1
     return inbound
+
+
+def _comment(inbound: Inbound, account: str, value: dict[str, Any], own_accounts: set[str],
+             sent: Any) -> None:
+    author = obj(value.get("from"))
+    if author.get("id") is not None and str(author.get("id")) in own_accounts | {account}:
+        inbound.ignored += 1  # our own reply under the post
+        return
+    key, verb = value.get("id"), value.get("verb")
+    if verb in ("remove", "delete", "deleted") or value.get("deleted") is True:
+        inbound.amend("withdraw", Channel.INSTAGRAM, key, f"delete:{key}", reason="delete",
+                      occurred_at=sent)
+        return
+    username = author.get("username")
+    fields = dict(channel=Channel.INSTAGRAM, channel_message_id=key, text=value.get("text"),
+                  reporter={"name": username, "handle": username and f"@{username}"},
+                  occurred_at=sent, received_by=account, in_reply_to=value.get("parent_id"))
+    if verb in ("edit", "edited"):
+        opening = Inbound()
+        opening.add(**fields)
+        version = hashlib.sha256(str(value.get("text")).encode()).hexdigest()[:32]
+        inbound.amend("edit", Channel.INSTAGRAM, key, f"edited:{version}",
+                      text=value.get("text"), occurred_at=sent,
+                      opens=opening.submissions[0] if opening.submissions else None)
+        return
+    inbound.add(**fields)
 
 
 async def _mention(inbound: Inbound, account: str, value: dict[str, Any],
@@ -72,15 +96,33 @@ async def _mention(inbound: Inbound, account: str, value: dict[str, Any],
     if media_id is None and comment_id is None:
         inbound.ignored += 1
         return
-    found = await lookup(account, comment_id, media_id or "")
-    text = text_of(found.get("text")) or text_of(found.get("caption"))
-    username = found.get("username")  # present for caption mentions only
-    link = found.get("permalink") or obj(found.get("media")).get("permalink")
-    inbound.add(channel=Channel.INSTAGRAM, channel_message_id=comment_id or media_id,
-                text=text or "[mention tanpa teks]",
+    key = comment_id or media_id
+    try:
+        found = await lookup(account, comment_id, media_id or "")
+    except LookupFailed as exc:
+        # Keep the mention now, read its text later: Meta would not deliver it again forever.
+        inbound.add(channel=Channel.INSTAGRAM, channel_message_id=key, text=NO_TEXT,
+                    received_by=account)
+        inbound.deferred[str(key)] = Deferred(MENTION_LOOKUP, {
+            "account": account, "comment_id": comment_id, "media_id": media_id,
+            "error": str(exc)[:500]})
+        return
+    content = mention_content(found)
+    username = content["username"]
+    inbound.add(channel=Channel.INSTAGRAM, channel_message_id=key,
+                text=content["text"] or NO_TEXT,
                 reporter={"name": username, "handle": username and f"@{username}"},
-                occurred_at=iso_time(found.get("timestamp")), received_by=account,
-                attachments=[{"kind": "link", "url": link}] if link else [])
+                occurred_at=content["timestamp"], received_by=account,
+                attachments=content["attachments"])
+
+
+def mention_content(found: dict[str, Any]) -> dict[str, Any]:
+    """Text, author, time and link of a mentioned comment or caption read from the Graph API."""
+    link = found.get("permalink") or obj(found.get("media")).get("permalink")
+    return {"text": text_of(found.get("text")) or text_of(found.get("caption")),
+            "username": found.get("username"),  # present for caption mentions only
+            "timestamp": iso_time(found.get("timestamp")),
+            "attachments": [{"kind": "link", "url": link}] if isinstance(link, str) else []}
 
 
 def graph_lookup(http: httpx.AsyncClient, graph_url: str, token: str | None) -> MentionLookup:

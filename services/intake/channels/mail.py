@@ -1,7 +1,9 @@
 """Raw inbound e-mail (RFC 5322, MIME) as the mail server hands it over, via the stdlib parser.
 
 Auto-replies, bounces and loops from our own mailboxes open no case. The text is the subject
-and the plain body (HTML turned into text when there is none), without quoted history.
+and the plain body (HTML turned into text when there is none), without quoted history. A reply
+in the citizen's own thread whose subject says it corrects the earlier mail (ralat, koreksi,
+revisi, correction) is an edit of that mail's case, if the same address wrote it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from services.intake.channels.inbound import Inbound
 
 BULK = {"bulk", "junk", "list", "auto_reply"}
 _ATTRIBUTION = re.compile(r"^\s*(on|pada)\b.{0,200}\b(wrote|menulis)\s*:\s*$", re.IGNORECASE)
+_CORRECTION = re.compile(r"\b(ralat|koreksi|revisi|perbaikan data|correction|corrected)\b",
+                         re.IGNORECASE)
 _BLOCKS = {"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "blockquote"}
 
 
@@ -112,13 +116,23 @@ def parse(raw: bytes, own_addresses: set[str], now: datetime) -> Inbound:
     subject = str(message.get("Subject", "")).strip()
     text = "\n\n".join(p for p in (subject, strip_quoted(body_text(message))) if p)
     received_by = getaddresses([str(message.get("Delivered-To") or message.get("To", ""))])
-    inbound.add(
+    replied = str(message.get("In-Reply-To", "")).strip().strip("<>")[:300] or None
+    target = inbound if not (replied and _CORRECTION.search(subject)) else Inbound()
+    target.add(
         channel=Channel.EMAIL, channel_message_id=key[:300], text=text,
         reporter={"name": name or None, "email": sender},
         attachments=[{"kind": _kind(a.get_content_maintype()), "caption": a.get_filename()}
                      for a in message.iter_attachments()][:20],
         occurred_at=_date(message, now), received_by=received_by[0][1] if received_by else None,
-        in_reply_to=str(message.get("In-Reply-To", "")).strip().strip("<>")[:300] or None)
+        in_reply_to=replied)
+    if target is not inbound:
+        # A correction: the earlier mail's case gets this text; otherwise it is a new message.
+        inbound.rejected += target.rejected
+        if target.submissions:
+            opens = target.submissions[0]
+            inbound.amend("edit", Channel.EMAIL, replied, key[:300], text=opens.text,
+                          occurred_at=opens.occurred_at, opens=opens,
+                          reporter_identity=f"mailto:{sender}")
     return inbound
 
 

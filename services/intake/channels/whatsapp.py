@@ -1,7 +1,8 @@
 """WhatsApp Business Cloud API webhook: citizens' messages become submissions.
 
-Delivery statuses, reactions, edits, deletions, button answers and non-message fields are not
-complaints. A media message's caption is its text; a location share carries the point.
+Delivery statuses, reactions, button answers and non-message fields are not complaints. A
+media message's caption is its text; a location share carries the point. An `edit` changes
+the case of its original message (or opens it, if that was never seen); a `revoke` withdraws it.
 """
 
 from __future__ import annotations
@@ -34,14 +35,39 @@ def parse(payload: Any) -> Inbound:
             contacts = {scalar(c.get("wa_id")): c for c in items(value.get("contacts"))}
             receiver = scalar(obj(value.get("metadata")).get("phone_number_id"))
             for message in items(value.get("messages")):
-                contact = contacts.get(scalar(message.get("from"))) or {}
-                _message(inbound, message, contact, receiver)
+                with inbound.item(message.get("id")):
+                    contact = contacts.get(scalar(message.get("from"))) or {}
+                    _message(inbound, message, contact, receiver)
     return inbound
+
+
+def _amendment(inbound: Inbound, message: dict[str, Any], kind: str, contact: dict[str, Any],
+               receiver: str | None) -> None:
+    body = obj(message.get(kind))
+    original = scalar(body.get("original_message_id"))
+    when = unix_time(message.get("timestamp"))
+    if kind == "revoke":
+        inbound.amend("withdraw", Channel.WHATSAPP, original, message.get("id"),
+                      reason="revoke", occurred_at=when)
+        return
+    # The edited message has the shape of a message; read it as one, keyed by the original.
+    edited = Inbound()
+    _message(edited, {**obj(body.get("message")), "id": original, "from": message.get("from"),
+                      "timestamp": message.get("timestamp")}, contact, receiver)
+    if not edited.submissions:
+        inbound.ignored += 1
+        return
+    opens = edited.submissions[0]
+    inbound.amend("edit", Channel.WHATSAPP, original, message.get("id"), text=opens.text,
+                  occurred_at=when, opens=opens)
 
 
 def _message(inbound: Inbound, message: dict[str, Any], contact: dict[str, Any],
              receiver: str | None) -> None:
     kind = scalar(message.get("type"))
+    if kind in ("edit", "revoke"):
+        _amendment(inbound, message, kind, contact, receiver)
+        return
     body = obj(message.get(kind)) if kind else {}
     text: str | None
     location = None
@@ -60,7 +86,7 @@ def _message(inbound: Inbound, message: dict[str, Any], contact: dict[str, Any],
         location = {"lat": body.get("latitude"), "lon": body.get("longitude"),
                     "address": place or None}
     else:
-        inbound.ignored += 1  # reaction, edit, revoke, interactive, button, unsupported, system
+        inbound.ignored += 1  # reaction, interactive, button, unsupported, system
         return
     if text is None:
         inbound.ignored += 1

@@ -15,6 +15,7 @@ from schemas.enums import Channel
 from schemas.envelope import utcnow
 from services.intake.access.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
 from services.intake.cases.accept import accept
+from services.intake.cases.amend import apply_amendment
 from services.intake.channels import body_schemas, facebook, instagram, mail, whatsapp, x
 from services.intake.channels.body_schemas import json_body
 from services.intake.channels.inbound import Inbound
@@ -26,6 +27,7 @@ from services.intake.channels.signatures import (
     x_digest,
     x_signature_valid,
 )
+from services.intake.enrichment import store as enrichment_store
 from services.intake.http.complaints import Accepted
 from services.intake.metrics import CHANNEL_ITEMS
 from services.intake.state import IntakeState, StateDep
@@ -40,12 +42,20 @@ SIGNED: dict[int | str, dict[str, Any]] = {
 }
 
 
+class Change(BaseModel):
+    """What became of one edit or withdrawal of a channel message."""
+
+    outcome: str  # edited, withdrawn, opened, unchanged, duplicate, unknown
+    ticket: str | None = None
+
+
 class Delivery(BaseModel):
-    """What became of one delivery: cases opened or found, items skipped or refused."""
+    """What became of one delivery: cases opened or found, changed, items skipped or refused."""
 
     accepted: list[Accepted]
     ignored: int
     rejected: list[str]
+    changed: list[Change] = []
 
 
 def _secret(value: SecretStr | None, channel: str) -> str:
@@ -66,8 +76,23 @@ async def _open_cases(state: IntakeState, inbound: Inbound, channel: str) -> Del
         log.warning("%s item refused: %s", channel, reason)
     CHANNEL_ITEMS.labels(channel=channel, outcome="ignored").inc(inbound.ignored)
     CHANNEL_ITEMS.labels(channel=channel, outcome="rejected").inc(len(inbound.rejected))
-    accepted = [Accepted.of(*await accept(state, s, utcnow())) for s in inbound.submissions]
-    return Delivery(accepted=accepted, ignored=inbound.ignored, rejected=inbound.rejected)
+    now = utcnow()
+    accepted = []
+    # Answered only once every item is durable: its case (and its deferred look-up) stored
+    # and its events acknowledged by Kafka; a failure before that makes the vendor retry.
+    for submission in inbound.submissions:
+        case, duplicate = await accept(state, submission, now)
+        accepted.append(Accepted.of(case, duplicate))
+        deferred = inbound.deferred.get(submission.channel_message_id)
+        if deferred is not None:
+            await enrichment_store.schedule(state.pool, case.complaint_id, deferred.lookup,
+                                            deferred.params, now)
+    changed = []
+    for amendment in inbound.amendments:
+        done = await apply_amendment(state, amendment, now)
+        changed.append(Change(outcome=done.outcome, ticket=done.ticket))
+    return Delivery(accepted=accepted, ignored=inbound.ignored, rejected=inbound.rejected,
+                    changed=changed)
 
 
 class MetaChannel(StrEnum):
@@ -119,26 +144,22 @@ async def whatsapp_webhook(request: Request, state: StateDep) -> Delivery:
 @router.post("/instagram", response_model=Delivery, responses=SIGNED,
              openapi_extra=json_body(body_schemas.INSTAGRAM))
 async def instagram_webhook(request: Request, state: StateDep) -> Delivery:
-    """Instagram comments and mentions; a mention's text is read back from the Graph API."""
+    """Instagram comments and mentions; a mention's text is read back from the Graph API
+    (now, or by the enrichment job when the read fails)."""
     payload = await _meta_payload(request, state, "instagram")
     token = state.settings.meta_access_token
     lookup = instagram.graph_lookup(state.http, state.settings.meta_graph_url,
                                     token.get_secret_value() if token else None)
-    try:
-        inbound = await instagram.parse(payload, set(state.settings.meta_own_account_ids),
-                                        lookup)
-    except instagram.LookupFailed as exc:
-        # Meta redelivers on a non-2xx answer: the mention is read again, not lost.
-        log.warning("instagram delivery deferred: %s", exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc),
-                            headers={"Retry-After": "60"}) from None
+    # A mention whose look-up fails opens its case without text; the enrichment job reads it
+    # later. Refusing the delivery would lose it (and the rest of the POST) once Meta gives up.
+    inbound = await instagram.parse(payload, set(state.settings.meta_own_account_ids), lookup)
     return await _open_cases(state, inbound, "instagram")
 
 
 @router.post("/facebook", response_model=Delivery, responses=SIGNED,
              openapi_extra=json_body(body_schemas.FACEBOOK))
 async def facebook_webhook(request: Request, state: StateDep) -> Delivery:
-    """Facebook Page feed changes: new comments and visitor posts."""
+    """Facebook Page feed changes: new comments and visitor posts, edits and removals."""
     payload = await _meta_payload(request, state, "facebook")
     inbound = facebook.parse(payload, set(state.settings.meta_own_account_ids))
     return await _open_cases(state, inbound, "facebook")

@@ -70,9 +70,10 @@ async def _open311_key(state: IntakeState, api_key: str) -> AdapterKey:
 async def post_request(request: Request, state: StateDep) -> Any:
     """File a service request (form-encoded, as GeoReport v2 clients send it)."""
     try:
-        fields = open311.form_fields(await request.body())
+        form = open311.parse_form(await request.body())
+        fields = form.fields
         key = await _open311_key(state, fields.get("api_key", ""))
-        submission = open311.submission(fields, state.services, key.key_id)
+        submission = open311.submission(fields, state.services, key.key_id, form.attributes)
     except open311.Open311Error as error:
         return _refusal(error)
     case, _ = await accept(state, submission, utcnow())

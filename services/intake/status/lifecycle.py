@@ -22,6 +22,7 @@ from schemas.topics import (
     SLA,
     SUPPRESSED,
     TRIAGE,
+    UPDATED,
     TopicSpec,
 )
 from services.intake.cases import outbox
@@ -37,7 +38,7 @@ from services.runtime.producer import Outgoing
 
 log = logging.getLogger(__name__)
 TOPICS: tuple[TopicSpec, ...] = (RECEIVED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
-                                 RESPONSES, SLA)
+                                 RESPONSES, SLA, UPDATED)
 
 
 class CaseStatusKeeper:

@@ -10,7 +10,12 @@ from datetime import datetime
 
 from schemas.enums import ResponseKind, SlaTarget
 from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
+from schemas.intake import (
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import (
     ComplaintAssigned,
@@ -34,7 +39,9 @@ NOT_ANSWERED = "not_answered"  # recorded, not answered: political, spam, not a 
 EXTERNAL = "external"  # outside regency authority, sent on with a message
 REOPENED = "reopened"  # the citizen said the resolution did not solve it: a new round
 FINISHED = "closed"  # resolution confirmed by the citizen, or no answer within the window
-CLOSED = {RESOLVED, NOT_ANSWERED, EXTERNAL, FINISHED}
+WITHDRAWN = "withdrawn"  # the citizen deleted the message; the case is kept for the record
+EDITED = "edited"  # a history line only: the citizen changed the text
+CLOSED = {RESOLVED, NOT_ANSWERED, EXTERNAL, FINISHED, WITHDRAWN}
 
 _BY_KIND = {
     ResponseKind.FIRST_RESPONSE: IN_PROGRESS,
@@ -54,6 +61,7 @@ class Change:
     due_at: datetime | None = None
     history: str | None = None  # kind of the public history line, if the event adds one
     message: str | None = None  # public text of that line
+    description: str | None = None  # the case's new (masked) text
 
 
 def change_for(event: Event) -> Change | None:
@@ -86,6 +94,13 @@ def change_for(event: Event) -> Change | None:
             return Change(status=REOPENED, agency=event.agency, history=REOPENED)
         case ComplaintClosed():
             return Change(status=FINISHED, agency=event.agency, history=f"closed_{event.reason}")
+        case ComplaintEdited():
+            return Change(history=EDITED, description=event.text)
+        case ComplaintEnriched():
+            # The case opened without its text (a failed look-up); no history line needed.
+            return Change(description=event.text)
+        case ComplaintWithdrawn():
+            return Change(status=WITHDRAWN, history=WITHDRAWN)
         case SlaStarted() if event.target is SlaTarget.RESPONSE:
             return Change(due_at=event.due_at)
     return None

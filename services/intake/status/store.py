@@ -77,6 +77,10 @@ async def apply(conn: asyncpg.Connection, event: Event, change: Change) -> None:
     if change.status or change.agency:
         await conn.execute(_STATUS, event.complaint_id, change.status, change.agency,
                            event.occurred_at)
+    if change.description is not None:  # an edit or a completed look-up
+        await conn.execute("UPDATE case_status SET description = $2,"
+                           " updated_at = greatest(updated_at, $3) WHERE complaint_id = $1",
+                           event.complaint_id, change.description, event.occurred_at)
     if change.due_at:
         await conn.execute("UPDATE case_status SET due_at = $2 WHERE complaint_id = $1",
                            event.complaint_id, change.due_at)

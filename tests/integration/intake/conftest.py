@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from schemas.enums import Channel
-from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED, SUBMISSIONS
+from schemas.topics import ACKNOWLEDGED, NOTIFY_REQUESTS, RECEIVED, SUBMISSIONS, UPDATED
 from services.intake.access.adapter_keys import KeyExists, create_key, find_key
 from services.intake.app import MIGRATIONS
 from services.runtime.database import connect, migrate
@@ -80,11 +80,13 @@ async def keys(intake_pool: asyncpg.Pool) -> dict[str, str]:
 
 
 class GraphStandIn:
-    """Answers Graph API reads with the sample mention lookup and keeps each query."""
+    """Answers Graph API reads with the sample mention lookup and keeps each query; while
+    `failing`, answers 500 as the Graph API does in an outage."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.queries: list[tuple[str, dict[str, str]]] = []
+        self.failing = False
         self._runner: web.AppRunner | None = None
 
     @property
@@ -93,6 +95,9 @@ class GraphStandIn:
 
     async def _answer(self, request: web.Request) -> web.Response:
         self.queries.append((request.path, dict(request.query)))
+        if self.failing:
+            return web.json_response({"error": {"message": "An unknown error occurred",
+                                                "code": 1, "is_transient": True}}, status=500)
         return web.Response(body=raw("instagram/mentioned-comment-lookup.json"),
                             content_type="application/json")
 
@@ -129,9 +134,11 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
             TANGGAP_META_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_META)),
             TANGGAP_X_OWN_ACCOUNT_IDS=json.dumps(sorted(OWN_X)),
             TANGGAP_EMAIL_OWN_ADDRESSES=json.dumps(sorted(OWN_MAIL)),
-            TANGGAP_OPEN311_SERVICES_FILE=str(CHANNELS / "open311" / "services.json"),
+            TANGGAP_OPEN311_SERVICES_FILE=str(CHANNELS.parent / "open311-services.json"),
             TANGGAP_MAX_BODY_BYTES=str(64 * 1024),
-            **{"TANGGAP_OUTBOX_SWEEP_SECONDS": "60", **overrides})
+            **{"TANGGAP_OUTBOX_SWEEP_SECONDS": "60", "TANGGAP_ENRICHMENT_POLL_SECONDS": "0.5",
+               "TANGGAP_ENRICHMENT_BACKOFF_SECONDS": "0.5",
+               "TANGGAP_ENRICHMENT_BACKOFF_MAX_SECONDS": "2", **overrides})
     return env
 
 
@@ -148,5 +155,5 @@ async def intake(intake_env: EnvFor, keys: dict[str, str]) -> AsyncIterator[Serv
 async def watch(stack: RuntimeSettings) -> AsyncIterator[Watcher]:
     """Everything intake publishes in this run, read by an independent consumer."""
     async with Watcher(stack, RECEIVED.name, ACKNOWLEDGED.name, NOTIFY_REQUESTS.name,
-                       SUBMISSIONS.dlq) as watcher:
+                       SUBMISSIONS.dlq, UPDATED.name) as watcher:
         yield watcher

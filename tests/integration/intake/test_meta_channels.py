@@ -81,7 +81,7 @@ async def test_whatsapp_sample_opens_one_case_and_acknowledges_on_whatsapp(
 
 async def test_whatsapp_delivery_statuses_open_no_case(intake: ServiceProcess) -> None:
     delivery = await deliver_sample(intake, "whatsapp", "whatsapp/status-only")
-    assert delivery == {"accepted": [], "ignored": 2, "rejected": []}
+    assert delivery == {"accepted": [], "ignored": 2, "rejected": [], "changed": []}
 
 
 async def test_unsigned_or_missigned_webhook_is_refused_and_opens_nothing(
@@ -131,7 +131,7 @@ async def test_whatsapp_reaction_opens_no_case(intake: ServiceProcess) -> None:
     reaction = whatsapp_with({"type": "reaction", "reaction": {"message_id": "wamid.A",
                                                                 "emoji": "\U0001f44d"}})
     answer = await deliver(intake, "whatsapp", reaction, sign(reaction))
-    assert answer.json() == {"accepted": [], "ignored": 1, "rejected": []}
+    assert answer.json() == {"accepted": [], "ignored": 1, "rejected": [], "changed": []}
 
 
 async def test_instagram_comment_is_acknowledged_under_the_comment_itself(

@@ -27,9 +27,12 @@ def test_x_mentions_page_and_edit_key() -> None:
     page = copy.deepcopy(payload("x/mentions.json"))
     page["data"][0]["id"] = "2030857428008245999"  # an edit: new id, same first version
     page["data"][0]["edit_history_tweet_ids"].append("2030857428008245999")
-    items = x.parse(page, OWN_X).submissions
-    assert [i.channel_message_id for i in items] == ["2030857428008245740",
-                                                     "2030853841879641600"]
+    parsed = x.parse(page, OWN_X)
+    assert [i.channel_message_id for i in parsed.submissions] == ["2030853841879641600"]
+    [edit] = parsed.amendments  # the edit keeps the first version's key, and can open it
+    assert edit.kind == "edit" and edit.target == "2030857428008245740"
+    assert edit.change_id == "2030857428008245999"
+    assert edit.opens is not None and edit.opens.channel_message_id == "2030857428008245740"
 
 
 def test_x_geo_point_is_longitude_first_and_retweets_are_ignored() -> None:

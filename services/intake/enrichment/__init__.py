@@ -1,0 +1,1 @@
+"""Deferred look-ups that complete cases opened without their content."""
