@@ -45,6 +45,7 @@ class Outcome:
     tickets: set[str] = field(default_factory=set)  # every ticket any 202 named
     statuses: list[int] = field(default_factory=list)  # 0 = no answer (connection error)
     retry_after: list[str | None] = field(default_factory=list)  # of each 503
+    duplicate: bool | None = None  # the 202 said the case already existed (a retry found it)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Load:
                     data = answer.json()
                     outcome.complaint_id = data["complaint_id"]
                     outcome.tickets.add(data["ticket"])
+                    outcome.duplicate = bool(data.get("duplicate"))
                     if outcome.accepted_at is None:
                         outcome.accepted_at = time.monotonic()
                     return
