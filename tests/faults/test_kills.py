@@ -21,57 +21,13 @@ from tests.support.receiver import Receiver
 from tests.support.tally import (
     ROUTING,
     WEBHOOKS_PER_CASE,
-    decoded,
+    drained,
     inbox_check,
     projection_check,
     routing_checks,
     settle,
     sla_check,
-    stage_of,
 )
-
-LAST_STAGE = SHORT_POLICY_STAGES[-1]
-
-
-async def drained(pipeline: Pipeline, watch: Watcher, inbox: Receiver, ids: set[str],
-                  timeout: float) -> str:
-    """Wait until everything the accepted complaints call for has happened (or time is up);
-    returns how far it got, for the record."""
-    deadline = time.monotonic() + timeout
-
-    def routed() -> set[str]:
-        return {e.complaint_id for t in ROUTING for e in decoded(watch, t)} & ids
-
-    def assigned() -> set[str]:
-        return {e.complaint_id for e in decoded(watch, ROUTING[0])} & ids
-
-    def clocks_done() -> bool:
-        last = {e.complaint_id for e in decoded(watch, SLA.name) if stage_of(e) == LAST_STAGE}
-        return assigned() <= last
-
-    def webhooks_done() -> bool:
-        return inbox_check(inbox, assigned()).missing == 0
-
-    async def projected() -> bool:
-        assert pipeline.pool is not None
-        n = await pipeline.pool.fetchval(
-            "SELECT count(*) FROM case_status WHERE complaint_id = ANY($1::text[])"
-            " AND status <> 'received'", list(ids))
-        return bool(n == len(ids))
-
-    steps: list[tuple[str, Callable[[], bool]]] = [
-        ("routed", lambda: routed() == ids), ("clocks", clocks_done),
-        ("webhooks", webhooks_done)]
-    for name, condition in steps:
-        while not condition():
-            if time.monotonic() > deadline:
-                return f"timed out waiting for {name}"
-            await asyncio.sleep(1.0)
-    while not await projected():
-        if time.monotonic() > deadline:
-            return "timed out waiting for the status projection"
-        await asyncio.sleep(1.0)
-    return "drained"
 
 
 async def test_kill_9_router_sla_and_notifier_during_steady_load(

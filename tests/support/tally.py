@@ -5,6 +5,7 @@ status projection and the agency inbox: lost, doubled and the totals, printed as
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from schemas.topics import ASSIGNED, EXTERNAL, SLA, SUPPRESSED, TRIAGE, agency_t
 from services.notifier.webhook import IDEMPOTENCY_HEADER
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
+from tests.support.pipeline import SHORT_POLICY_STAGES
 from tests.support.receiver import Receiver
 
 ROUTING = (ASSIGNED.name, TRIAGE.name, SUPPRESSED.name, EXTERNAL.name)
@@ -74,15 +76,23 @@ async def settle(watch: Watcher, topics: Iterable[str], timeout: float = 60) -> 
         await watch.wait_for(lambda r, n=name: r.topic == n, count=total, timeout=timeout)
 
 
+_DECODED: dict[tuple[str, int, int], Any] = {}  # records are immutable: decode each once
+
+
 def decoded(watch: Watcher, topic: str) -> list[Any]:
+    """The valid events the watcher saw on a catalogue topic (poison passed over)."""
     name = watch.settings.topic(topic)
     found = []
     for record in watch.records:
         if record.topic == name:
-            try:
-                found.append(decode(record.value))
-            except DecodeError:
-                continue
+            key = (record.topic, record.partition, record.offset)
+            if key not in _DECODED:
+                try:
+                    _DECODED[key] = decode(record.value)
+                except DecodeError:
+                    _DECODED[key] = None
+            if _DECODED[key] is not None:
+                found.append(_DECODED[key])
     return found
 
 
@@ -176,3 +186,47 @@ def inbox_check(inbox: Receiver, assigned: set[str]) -> Check:
     return Check("webhooks (by Idempotency-Key)", len(assigned), missing, doubled,
                  {"raw requests": sum(keys.values()), "keys": len(keys),
                   "resent keys": sum(1 for n in keys.values() if n > 1)})
+
+
+LAST_STAGE = SHORT_POLICY_STAGES[-1]
+
+
+async def drained(pipeline: Any, watch: Watcher, inbox: Receiver, ids: set[str],
+                  timeout: float, full: bool = True) -> str:
+    """Wait until everything the accepted complaints call for has happened (or time is up);
+    returns how far it got, for the record. `full=False`: routed and projected only."""
+    deadline = time.monotonic() + timeout
+
+    def routed() -> set[str]:
+        return {e.complaint_id for t in ROUTING for e in decoded(watch, t)} & ids
+
+    def assigned() -> set[str]:
+        return {e.complaint_id for e in decoded(watch, ROUTING[0])} & ids
+
+    def clocks_done() -> bool:
+        last = {e.complaint_id for e in decoded(watch, SLA.name) if stage_of(e) == LAST_STAGE}
+        return assigned() <= last
+
+    def webhooks_done() -> bool:
+        return inbox_check(inbox, assigned()).missing == 0
+
+    async def projected() -> bool:
+        assert pipeline.pool is not None
+        n = await pipeline.pool.fetchval(
+            "SELECT count(*) FROM case_status WHERE complaint_id = ANY($1::text[])"
+            " AND status <> 'received'", list(ids))
+        return bool(n == len(ids))
+
+    steps: list[tuple[str, Callable[[], bool]]] = [("routed", lambda: routed() == ids)]
+    if full:
+        steps += [("clocks", clocks_done), ("webhooks", webhooks_done)]
+    for name, condition in steps:
+        while not condition():
+            if time.monotonic() > deadline:
+                return f"timed out waiting for {name}"
+            await asyncio.sleep(0.25)
+    while not await projected():
+        if time.monotonic() > deadline:
+            return "timed out waiting for the status projection"
+        await asyncio.sleep(0.25)
+    return "drained"
