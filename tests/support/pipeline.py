@@ -154,4 +154,11 @@ class Pipeline:
         if self.pool is not None:
             await self.pool.close()
         if self.database_url:
-            await drop_database(self.settings.database_url, self.name)
+            for attempt in range(3):  # after a database restart the first connection may fail
+                try:
+                    await drop_database(self.settings.database_url, self.name)
+                    break
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(1.0)

@@ -212,9 +212,12 @@ async def drained(pipeline: Any, watch: Watcher, inbox: Receiver, ids: set[str],
 
     async def projected() -> bool:
         assert pipeline.pool is not None
-        n = await pipeline.pool.fetchval(
-            "SELECT count(*) FROM case_status WHERE complaint_id = ANY($1::text[])"
-            " AND status <> 'received'", list(ids))
+        try:
+            n = await pipeline.pool.fetchval(
+                "SELECT count(*) FROM case_status WHERE complaint_id = ANY($1::text[])"
+                " AND status <> 'received'", list(ids))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False  # a connection a database restart broke; the pool makes a new one
         return bool(n == len(ids))
 
     steps: list[tuple[str, Callable[[], bool]]] = [("routed", lambda: routed() == ids)]
