@@ -8,8 +8,9 @@ by one (TANGGAP_FAULTS_COMPLAINTS, _KILLS, _RATE) for a run in between.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A directory under var/ for the test's files: pytest's tmp_path is pruned by other
+    pytest sessions of the same user, and is closed to the PostgreSQL system user."""
+    path = Path(__file__).resolve().parents[2] / "var" / "faults" / uuid.uuid4().hex[:8]
+    path.mkdir(parents=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
 async def inbox() -> AsyncIterator[Receiver]:
     """Every agency's webhook: answers 204 and keeps each request."""
     async with Receiver() as receiver:
@@ -56,7 +67,7 @@ async def inbox() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-async def pipeline_for(stack: RuntimeSettings, inbox: Receiver, tmp_path: Path
+async def pipeline_for(stack: RuntimeSettings, inbox: Receiver, workdir: Path
                        ) -> AsyncIterator[object]:
     """Start a pipeline (some or all services) on the shared stack; stopped after the test."""
     started: list[Pipeline] = []
@@ -66,7 +77,7 @@ async def pipeline_for(stack: RuntimeSettings, inbox: Receiver, tmp_path: Path
         # Topics and groups of their own (under the session's prefix, which the session
         # deletes at its end): no test reads another's records or offsets.
         own = stack.model_copy(update={"topic_prefix": f"{stack.topic_prefix}f{tag}."})
-        pipeline = Pipeline(own, inbox, tmp_path, f"tanggap_faults_{tag}", **env)
+        pipeline = Pipeline(own, inbox, workdir, f"tanggap_faults_{tag}", **env)
         started.append(pipeline)
         return await pipeline.start(services or ("intake", "router", "sla", "notifier"))
 

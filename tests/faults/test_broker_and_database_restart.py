@@ -39,8 +39,8 @@ DOWN_SECONDS = 12.0  # how long each of Kafka and PostgreSQL stays down
 
 
 @pytest.fixture
-async def own_stack(tmp_path: Path) -> AsyncIterator[OwnStack]:
-    own = OwnStack(tmp_path / "var")
+async def own_stack(workdir: Path) -> AsyncIterator[OwnStack]:
+    own = OwnStack(workdir / "var")
     try:
         yield await own.start()
     finally:
@@ -54,11 +54,11 @@ def answers_between(load: Load, start: float, end: float) -> Counter[int]:
 
 
 async def test_kafka_killed_and_postgres_restarted_under_load(
-        own_stack: OwnStack, inbox: Receiver, tmp_path: Path, scale: Scale) -> None:
+        own_stack: OwnStack, inbox: Receiver, workdir: Path, scale: Scale) -> None:
     settings = RuntimeSettings(kafka_bootstrap_servers=own_stack.bootstrap,
                                database_url=own_stack.database_url,
                                topic_prefix=f"own{uuid.uuid4().hex[:6]}.")
-    pipeline = Pipeline(settings, inbox, tmp_path, "tanggap_faults_own")
+    pipeline = Pipeline(settings, inbox, workdir, "tanggap_faults_own")
     await pipeline.start()
     try:
         topics = [*ROUTING, SLA.name, *(t.name for t in agency_topics(settings.directory()))]

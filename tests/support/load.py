@@ -59,6 +59,7 @@ class Load:
     rate: float = 0.0
     concurrency: int = 32
     retry_for: float = 300.0  # give a message up after this long without a 202
+    duration: float = 0.0  # stop sending new messages after this long (0: send all)
     outcomes: list[Outcome] = field(default_factory=list)
     began: float = 0.0
     ended: float = 0.0
@@ -99,13 +100,15 @@ class Load:
     async def run(self) -> Load:
         limits = httpx.Limits(max_connections=self.concurrency,
                               max_keepalive_connections=self.concurrency)
-        queue: asyncio.Queue[Outcome] = asyncio.Queue()
+        queue: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=2 * self.concurrency)
         async with httpx.AsyncClient(base_url=self.url, timeout=httpx.Timeout(30, connect=5),
                                      limits=limits, headers={"X-API-Key": self.key}) as http:
             async def worker() -> None:
                 while True:
                     outcome = await queue.get()
                     try:
+                        if self.duration and time.monotonic() - self.began > self.duration:
+                            continue  # time is up: this one is never sent
                         await self._post(http, outcome)
                     finally:
                         queue.task_done()
@@ -118,11 +121,14 @@ class Load:
                     pause = self.began + n / self.rate - time.monotonic()
                     if pause > 0:
                         await asyncio.sleep(pause)
+                if self.duration and time.monotonic() - self.began > self.duration:
+                    break
                 outcome = Outcome(n)
                 self.outcomes.append(outcome)
-                queue.put_nowait(outcome)
+                await queue.put(outcome)  # bounded: never far ahead of the workers
             await queue.join()
             self.ended = time.monotonic()
+            self.outcomes = [o for o in self.outcomes if o.statuses]
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
