@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas stack-up stack-down clean
+.PHONY: setup run test test-faults unit bench lint schemas stack-up stack-down clean
 
 setup: $(STAMP) deploy/kafka/lib/.complete
 	@deploy/install-promtool.sh >/dev/null
@@ -28,8 +28,15 @@ test: setup
 unit: setup
 	$(BIN)/pytest -q tests/unit
 
+# The fault suite's long version (the short one runs inside `make test`).
+test-faults: setup
+	deploy/stack.sh run -- env TANGGAP_FAULTS=long $(BIN)/pytest -q tests/faults
+
+# Every benchmark, one table, var/bench/results.json; `make bench BENCH_ARGS=--quick` for a
+# small run (about two minutes), `BENCH_ARGS="--pipeline-seconds 600"` for a longer one.
+BENCH_ARGS ?=
 bench: setup
-	deploy/stack.sh run -- sh -c 'for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done'
+	deploy/stack.sh run -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check schemas services tests deploy bench

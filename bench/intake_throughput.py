@@ -55,7 +55,7 @@ async def rounds(url: str, key: str, count: int, concurrency: int, paced_at: flo
 
 
 async def measure(quick: bool = False) -> list[Result]:
-    count, concurrency, seconds = (600, 32, 8.0) if quick else (4000, 64, 30.0)
+    count, concurrency, seconds = (400, 32, 5.0) if quick else (4000, 64, 30.0)
     run = uuid.uuid4().hex[:8]
     settings = RuntimeSettings(topic_prefix=f"bench{run}.")
     async with Receiver() as inbox:

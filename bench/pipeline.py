@@ -167,7 +167,7 @@ async def single_hop(settings: RuntimeSettings, rate: float, seconds: float, siz
 
 
 async def measure(quick: bool = False, seconds: float | None = None) -> list[Result]:
-    seconds = seconds or (30.0 if quick else 180.0)
+    seconds = seconds or (20.0 if quick else 180.0)
     run = uuid.uuid4().hex[:8]
     settings = RuntimeSettings(topic_prefix=f"bench{run}.")
     policy = (ROOT / "tenants" / "ketapang" / "sla.yaml").read_text()

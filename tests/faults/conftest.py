@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/faults/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.faults)
+
+
+REPORT = Path(__file__).resolve().parents[2] / "var" / "faults-report.txt"
+
+
+@pytest.fixture
+def report(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print counts past pytest's capture (so `make test` shows them) and keep them in
+    var/faults-report.txt."""
+    def emit(text: str) -> None:
+        with capsys.disabled():
+            print(text, flush=True)
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        with REPORT.open("a", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+    return emit
 
 
 @pytest.fixture

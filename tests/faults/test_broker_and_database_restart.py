@@ -12,7 +12,7 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -54,7 +54,8 @@ def answers_between(load: Load, start: float, end: float) -> Counter[int]:
 
 
 async def test_kafka_killed_and_postgres_restarted_under_load(
-        own_stack: OwnStack, inbox: Receiver, workdir: Path, scale: Scale) -> None:
+        own_stack: OwnStack, inbox: Receiver, workdir: Path, scale: Scale,
+        report: Callable[[str], None]) -> None:
     settings = RuntimeSettings(kafka_bootstrap_servers=own_stack.bootstrap,
                                database_url=own_stack.database_url,
                                topic_prefix=f"own{uuid.uuid4().hex[:6]}.")
@@ -102,14 +103,14 @@ async def test_kafka_killed_and_postgres_restarted_under_load(
     during_kafka = answers_between(load, kafka_down + 1.0, kafka_up)
     during_pg = answers_between(load, pg_down + 1.0, pg_back - 1.0)
     retry_after = Counter(v for o in load.outcomes for v in o.retry_after)
-    print(f"\n[faults:{scale.name}] Kafka kill -9 for {DOWN_SECONDS:.0f} s (broker back in "
+    report(f"\n[faults:{scale.name}] Kafka kill -9 for {DOWN_SECONDS:.0f} s (broker back in "
           f"{kafka_back - kafka_up:.1f} s), PostgreSQL down {pg_back - pg_down:.0f} s: "
           f"{len(load.outcomes)} posted, {len(ids)} accepted; all answers {dict(statuses)}; "
           f"first answers while Kafka was down {dict(during_kafka)}, while PostgreSQL was "
           f"down {dict(during_pg)}; Retry-After values {dict(retry_after)}; {state}; "
           f"services alive without a restart {alive}")
     for check in checks:
-        print("  " + check.line())
+        report("  " + check.line())
     assert all(alive.values()), "a service did not survive the outage by itself"
     assert 500 not in statuses
     assert all(v for v in retry_after), "every 503 carries Retry-After"

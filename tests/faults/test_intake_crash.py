@@ -41,7 +41,8 @@ async def committed_not_published(pipeline: Pipeline, body: dict[str, object]) -
 
 
 async def test_kill_9_intake_between_commit_and_ack(
-        pipeline_for: Callable[..., object], scale: Scale) -> None:
+        pipeline_for: Callable[..., object], scale: Scale,
+        report: Callable[[str], None]) -> None:
     pipeline: Pipeline = await pipeline_for("intake", "router")  # type: ignore[operator]
     settings = pipeline.settings
     tag = uuid.uuid4().hex[:6]
@@ -94,7 +95,7 @@ async def test_kill_9_intake_between_commit_and_ack(
     several_tickets = [o.n for o in load.outcomes if len(o.tickets) != 1]
     statuses = load.statuses()
     same = sum(a["ticket"] == t for a, t in zip(again, exact_tickets, strict=True))
-    print(f"\n[faults:{scale.name}] kill -9 intake: exact moment x{len(exact)}: retries got "
+    report(f"\n[faults:{scale.name}] kill -9 intake: exact moment x{len(exact)}: retries got "
           f"the stored ticket {same}"
           f"/{len(exact)}; under load: {len(load.outcomes)} posted, {len(load.accepted)} "
           f"accepted, kills at accepted count {kills}; {len(retried)} messages retried after "
@@ -103,7 +104,7 @@ async def test_kill_9_intake_between_commit_and_ack(
           f"{len(several_tickets)}; cases per message max "
           f"{max(r['n'] for r in cases_per_message)} over {len(cases_per_message)} messages")
     for check in checks:
-        print("  " + check.line())
+        report("  " + check.line())
     assert [a["ticket"] for a in again] == exact_tickets
     assert all(a["duplicate"] for a in again)
     assert len(load.accepted) == scale.complaints

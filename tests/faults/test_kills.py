@@ -31,7 +31,8 @@ from tests.support.tally import (
 
 
 async def test_kill_9_router_sla_and_notifier_during_steady_load(
-        pipeline_for: Callable[..., object], inbox: Receiver, scale: Scale) -> None:
+        pipeline_for: Callable[..., object], inbox: Receiver, scale: Scale,
+        report: Callable[[str], None]) -> None:
     pipeline: Pipeline = await pipeline_for()  # type: ignore[operator]
     settings = pipeline.settings
     topics = [*ROUTING, SLA.name, *(t.name for t in agency_topics(settings.directory()))]
@@ -63,12 +64,12 @@ async def test_kill_9_router_sla_and_notifier_during_steady_load(
         checks.append(await projection_check(pipeline.pool, ids, tickets))
         checks.append(inbox_check(inbox, assigned))
     statuses = load.statuses()
-    print(f"\n[faults:{scale.name}] kill -9 router/sla/notifier: {len(load.outcomes)} posted, "
+    report(f"\n[faults:{scale.name}] kill -9 router/sla/notifier: {len(load.outcomes)} posted, "
           f"{len(ids)} accepted (statuses {dict(statuses)}), {len(assigned)} assigned; "
           f"kills at accepted count: {', '.join(kills)}; {state}; "
           f"webhooks per assigned case {sum(WEBHOOKS_PER_CASE.values())}")
     for check in checks:
-        print("  " + check.line())
+        report("  " + check.line())
     assert len(ids) == scale.complaints, "every posted complaint must get its 202"
     assert len(kills) == 3 * scale.kills
     assert all(c.ok for c in checks), [c.line() for c in checks if not c.ok]

@@ -122,7 +122,8 @@ def dead_letter_check(watch: Watcher, sent: list[tuple[str, int, int, bytes]]) -
 
 
 async def test_one_percent_poison_on_every_consumed_topic(
-        pipeline_for: Callable[..., object], inbox: Receiver, scale: Scale) -> None:
+        pipeline_for: Callable[..., object], inbox: Receiver, scale: Scale,
+        report: Callable[[str], None]) -> None:
     pipeline: Pipeline = await pipeline_for()  # type: ignore[operator]
     settings = pipeline.settings
     topics = [*ROUTING, SLA.name, *(t.name for t in agency_topics(settings.directory()))]
@@ -146,7 +147,7 @@ async def test_one_percent_poison_on_every_consumed_topic(
             ids = {o.complaint_id for o in load.accepted if o.complaint_id}
             state = await drained(pipeline, watch, inbox, ids, 300, full=False)
             rates[run] = len(ids) / (time.monotonic() - began)
-            print(f"\n[faults:{scale.name}] {run}: {len(ids)} complaints routed and projected "
+            report(f"\n[faults:{scale.name}] {run}: {len(ids)} complaints routed and projected "
                   f"at {rates[run]:.1f}/s ({state})")
         tickets = {o.complaint_id: next(iter(o.tickets)) for o in load.accepted
                    if o.complaint_id}
@@ -161,11 +162,11 @@ async def test_one_percent_poison_on_every_consumed_topic(
         checks.insert(0, dead_letter_check(watch, sent))
     alive = {name: p.proc is not None and p.proc.poll() is None
              for name, p in pipeline.procs.items()}
-    print(f"[faults:{scale.name}] poison: throughput poisoned/clean "
+    report(f"[faults:{scale.name}] poison: throughput poisoned/clean "
           f"{rates['poisoned'] / rates['clean']:.2f} (aim >= 0.90, a figure, not asserted); "
           f"{state}; services alive {alive}")
     for check in checks:
-        print("  " + check.line())
+        report("  " + check.line())
     assert all(alive.values())
     assert all(c.ok for c in checks), [c.line() for c in checks if not c.ok]
     assert all(c.extra.get("without reason", 0) == 0 and c.extra.get("bytes altered", 0) == 0

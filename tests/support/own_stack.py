@@ -43,8 +43,22 @@ class OwnStack:
         subprocess.run(command, env=self.env, check=True, stdout=subprocess.DEVNULL,
                        timeout=180)
 
-    async def start_kafka(self) -> None:
-        await asyncio.to_thread(self._run, str(DEPLOY / "kafka.sh"), "start")
+    async def start_kafka(self, timeout: float = 300) -> None:
+        """Start the broker and wait until it answers: after a kill -9 its log recovery can
+        outlast kafka.sh's own 60 s wait on a loaded machine (the broker keeps starting)."""
+        await asyncio.to_thread(subprocess.run, [str(DEPLOY / "kafka.sh"), "start"],
+                                env=self.env, check=False, stdout=subprocess.DEVNULL,
+                                timeout=180)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", self.kafka_port)
+                writer.close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"own Kafka not up on {self.kafka_port}") from None
+                await asyncio.sleep(0.5)
 
     async def start_postgres(self) -> None:
         await asyncio.to_thread(self._run, sys.executable, str(DEPLOY / "postgres.py"), "start")
