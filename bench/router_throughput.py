@@ -143,7 +143,7 @@ async def router_process(settings: RuntimeSettings, count: int, timeout: float
 
 
 async def measure(quick: bool = False) -> list[Result]:
-    count = 1000 if quick else 20_000
+    count = 1000 if quick else 5000
     run = uuid.uuid4().hex[:8]
     settings = RuntimeSettings(topic_prefix=f"bench{run}.")
     out = settings.model_copy(update={"topic_prefix": f"bench{run}.hand."})

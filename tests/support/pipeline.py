@@ -107,6 +107,8 @@ class Pipeline:
         self.key = ""
         self.procs: dict[str, ServiceProcess] = {}
         self.pool: asyncpg.Pool | None = None  # intake's database, schema intake
+        self.exits: list[tuple[str, int | None]] = []  # (service, exit code) the supervisor saw
+        self._supervisor: asyncio.Task[None] | None = None
 
     def env(self, service: str, port: int) -> dict[str, str]:
         return service_env(
@@ -149,7 +151,26 @@ class Pipeline:
         await asyncio.to_thread(proc.kill)
         await proc.start(timeout=120)
 
+    def supervise(self) -> None:
+        """Restart a service that exited, as systemd's Restart=on-failure would, and note it:
+        a test that wants services to survive by themselves asserts `exits` is empty."""
+        async def watch() -> None:
+            while True:
+                for name, proc in self.procs.items():
+                    if proc.proc is not None and proc.proc.poll() is not None:
+                        self.exits.append((name, proc.proc.returncode))
+                        try:
+                            await proc.start(timeout=120)
+                        except (RuntimeError, TimeoutError):
+                            pass  # still down (its database or broker is): next round
+                await asyncio.sleep(0.5)
+
+        self._supervisor = asyncio.create_task(watch())
+
     async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
         await asyncio.gather(*(asyncio.to_thread(p.stop) for p in self.procs.values()))
         if self.pool is not None:
             await self.pool.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
+
+from aiokafka.errors import KafkaTimeoutError
 
 from schemas.intake import Attachment, ComplaintReceived, ComplaintSubmission, GeoPoint
 from services.intake.cases import outbox
@@ -73,7 +76,13 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
     year = ticket_year(now, state.timezone)
     case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
     if case.pending:
-        await outbox.publish_case(state.pool, state.producer, case.complaint_id)
+        try:
+            await asyncio.wait_for(
+                outbox.publish_case(state.pool, state.producer, case.complaint_id),
+                state.settings.kafka_ack_timeout_seconds)
+        except TimeoutError:
+            raise KafkaTimeoutError("no acknowledgement within "
+                                    f"{state.settings.kafka_ack_timeout_seconds:g} s") from None
     duplicate = not case.created
     COMPLAINTS.labels(channel=submission.channel.value,
                       outcome="duplicate" if duplicate else "new").inc()
