@@ -48,9 +48,9 @@ async def own_stack(workdir: Path) -> AsyncIterator[OwnStack]:
 
 
 def answers_between(load: Load, start: float, end: float) -> Counter[int]:
-    """Status codes of the first answer to each message first sent within [start, end]."""
-    return Counter(o.statuses[0] for o in load.outcomes
-                   if start <= o.sent_at <= end and o.statuses)
+    """Status codes of every attempt answered within [start, end] (0: no answer)."""
+    return Counter(status for o in load.outcomes for at, status in o.attempts
+                   if start <= at <= end)
 
 
 async def test_kafka_killed_and_postgres_restarted_under_load(
@@ -77,7 +77,8 @@ async def test_kafka_killed_and_postgres_restarted_under_load(
             kafka_up = time.monotonic()
             await own_stack.start_kafka()
             kafka_back = time.monotonic()
-            await asyncio.sleep(max(0.0, began + duration * 0.6 - time.monotonic()))
+            # Apart from the Kafka outage by at least 10 s, so each exit has one cause.
+            await asyncio.sleep(max(10.0, began + duration * 0.6 - time.monotonic()))
             pg_down = time.monotonic()
             await own_stack.stop_postgres()
             await asyncio.sleep(DOWN_SECONDS)
@@ -95,20 +96,23 @@ async def test_kafka_killed_and_postgres_restarted_under_load(
             assert pipeline.pool is not None
             checks.append(await projection_check(pipeline.pool, ids, tickets))
             checks.append(inbox_check(inbox, assigned))
-        exits = list(pipeline.exits)
+        exits = [(name, code, "postgres" if pg_down <= at <= pg_back + 30 else
+                  "kafka" if kafka_down <= at <= kafka_back + 5 else f"{at - began:.0f} s")
+                 for name, code, at in pipeline.exits]
     finally:
         await pipeline.stop()
 
     statuses = load.statuses()
-    during_kafka = answers_between(load, kafka_down + 1.0, kafka_up)
-    during_pg = answers_between(load, pg_down + 1.0, pg_back - 1.0)
+    during_kafka = answers_between(load, kafka_down + 1.0, kafka_back)
+    during_pg = answers_between(load, pg_down + 1.0, pg_back)
     retry_after = Counter(v for o in load.outcomes for v in o.retry_after)
     report(f"\n[faults:{scale.name}] Kafka kill -9 for {DOWN_SECONDS:.0f} s (broker back in "
           f"{kafka_back - kafka_up:.1f} s), PostgreSQL down {pg_back - pg_down:.0f} s: "
           f"{len(load.outcomes)} posted, {len(ids)} accepted; all answers {dict(statuses)}; "
-          f"first answers while Kafka was down {dict(during_kafka)}, while PostgreSQL was "
+          f"answers while Kafka was down {dict(during_kafka)}, while PostgreSQL was "
           f"down {dict(during_pg)}; Retry-After values {dict(retry_after)}; {state}; "
-          f"services that exited and were restarted by the test's supervisor: {exits or 'none'}")
+          f"services that exited (name, code, during) and were restarted by the test's "
+           f"supervisor: {exits or 'none'}")
     for check in checks:
         report("  " + check.line())
     assert 500 not in statuses
@@ -118,5 +122,6 @@ async def test_kafka_killed_and_postgres_restarted_under_load(
     if exits:
         # Known gap, recorded rather than hidden: every service treats a lost database
         # connection as "unexpected" and crashes before commit (services/runtime/crash.py),
-        # which keeps the counts right but needs a supervisor to come back.
+        # which keeps the counts right but needs a supervisor to come back. The Kafka outage
+        # alone was survived by every service in the runs so far.
         pytest.xfail(f"services exited during the outage and needed a restart: {exits}")

@@ -45,6 +45,7 @@ class Outcome:
     tickets: set[str] = field(default_factory=set)  # every ticket any 202 named
     statuses: list[int] = field(default_factory=list)  # 0 = no answer (connection error)
     retry_after: list[str | None] = field(default_factory=list)  # of each 503
+    attempts: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, status)
     duplicate: bool | None = None  # the 202 said the case already existed (a retry found it)
 
 
@@ -80,8 +81,10 @@ class Load:
                 answer = await http.post("/v1/complaints", json=body)
             except httpx.HTTPError:
                 outcome.statuses.append(0)
+                outcome.attempts.append((time.monotonic(), 0))
             else:
                 outcome.statuses.append(answer.status_code)
+                outcome.attempts.append((time.monotonic(), answer.status_code))
                 if answer.status_code == 202:
                     data = answer.json()
                     outcome.complaint_id = data["complaint_id"]

@@ -7,6 +7,7 @@ knows the services only by their command line, environment, HTTP routes and topi
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -107,7 +108,8 @@ class Pipeline:
         self.key = ""
         self.procs: dict[str, ServiceProcess] = {}
         self.pool: asyncpg.Pool | None = None  # intake's database, schema intake
-        self.exits: list[tuple[str, int | None]] = []  # (service, exit code) the supervisor saw
+        # (service, exit code, monotonic time) of each exit the supervisor saw
+        self.exits: list[tuple[str, int | None, float]] = []
         self._supervisor: asyncio.Task[None] | None = None
 
     def env(self, service: str, port: int) -> dict[str, str]:
@@ -158,7 +160,7 @@ class Pipeline:
             while True:
                 for name, proc in self.procs.items():
                     if proc.proc is not None and proc.proc.poll() is not None:
-                        self.exits.append((name, proc.proc.returncode))
+                        self.exits.append((name, proc.proc.returncode, time.monotonic()))
                         try:
                             await proc.start(timeout=120)
                         except (RuntimeError, TimeoutError):
