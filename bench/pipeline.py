@@ -221,7 +221,9 @@ async def measure(quick: bool = False, seconds: float | None = None) -> list[Res
         Result("pipeline sustained to status projection", to_table, "complaints/s", raw,
                "raw aiokafka produce, 1 KiB", note),
         Result("pipeline lag growth (agency topic)", growth, "complaints/min", None, "",
-               "0 or less: no growing lag"),
+               "0 or less: no growing lag" if growth <= 0 else
+               f"lag grows: the {accepted_rate:.1f}/s intake accepted is more than the "
+               f"pipeline sustains; the sustained figures are its output rate meanwhile"),
         Result("pipeline e2e p50 202->agency topic", median(e2e_topic) * 1000, "ms",
                median(hop) * 1000, "single hop produce->consume", at_half),
         Result("pipeline e2e p99 202->agency topic", percentile(e2e_topic, 0.99) * 1000, "ms",
