@@ -151,7 +151,8 @@ async def test_one_percent_poison_on_every_consumed_topic(
                   f"at {rates[run]:.1f}/s ({state})")
         tickets = {o.complaint_id: next(iter(o.tickets)) for o in load.accepted
                    if o.complaint_id}
-        state = await drained(pipeline, watch, inbox, ids, 300)
+        # Two loads' webhooks (four per case) queue at the notifier: time for both.
+        state = await drained(pipeline, watch, inbox, ids, 300 + scale.complaints * 0.4)
         await asyncio.sleep(3.0)  # the dead letters of the last poison records
         await settle(watch, [*topics, *dlqs])
         checks, assigned = routing_checks(watch, ids)
