@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo fuzz
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo fuzz test-faults
 
 VALIDATORS := deploy/validators/node_modules/.complete
 
@@ -53,8 +53,15 @@ fuzz: setup
 unit: setup
 	$(BIN)/pytest -q tests/unit
 
+# The fault suite's long version (the short one runs inside `make test`).
+test-faults: setup
+	deploy/stack.sh run -- env TANGGAP_FAULTS=long $(BIN)/pytest -q tests/faults
+
+# Every benchmark, one table, var/bench/results.json; `make bench BENCH_ARGS=--quick` for a
+# small run (about two minutes), `BENCH_ARGS="--pipeline-seconds 600"` for a longer one.
+BENCH_ARGS ?=
 bench: setup
-	deploy/stack.sh run -- sh -c 'for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done'
+	deploy/stack.sh run -- $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 demo: setup
 	$(BIN)/tanggap demo

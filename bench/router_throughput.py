@@ -1,164 +1,172 @@
-"""Router throughput: the decision function alone, and one router process on Kafka + PostgreSQL.
+"""Router events/s from a pre-filled backlog, against a hand-written aiokafka loop that runs
+the same classifier on the same backlog, on the same machine.
 
-    .venv/bin/python bench/router_throughput.py [--events 2000] [--skip-process]
+    .venv/bin/python bench/router_throughput.py [--quick]
 
-Needs the local stack (Kafka 127.0.0.1:9092, PostgreSQL 127.0.0.1:54329) for the process part.
-Prints figures; asserts nothing.
+The backlog of ComplaintReceived is written once. The hand-written loop reads it in its own
+consumer group (getmany, judge + decide from services/router, every output sent without a
+per-record await, then one gather and a commit per batch) and writes to topics of the same
+specs under another prefix. Then one `tanggap serve router` process drains the same backlog;
+its rate is counted on the routing topics from its first output to its last (start-up and
+the group join excluded). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import httpx
-import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import orjson  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # noqa: E402
 
-from schemas.codec import encode  # noqa: E402
-from schemas.directory import load_directory  # noqa: E402
+from bench.common import CpuShare, Result, process_cpu  # noqa: E402
+from schemas.codec import decode, encode  # noqa: E402
 from schemas.intake import ComplaintReceived  # noqa: E402
-from schemas.topics import (  # noqa: E402
-    ASSIGNED,
-    COMMANDS,
-    EXTERNAL,
-    RECEIVED,
-    RESPONSES,
-    SUPPRESSED,
-    TRIAGE,
-    catalogue,
-)
+from schemas.topics import RECEIVED, catalogue  # noqa: E402
 from services.router.decide import decide, judge  # noqa: E402
 from services.router.rules import load_rules  # noqa: E402
+from services.router.settings import RouterSettings  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402
+from tests.support.pipeline import wait_for_topics  # noqa: E402
+from tests.support.processes import ServiceProcess, free_port  # noqa: E402
+from tests.support.stack import delete_topics_with_prefix, service_env  # noqa: E402
+from tests.support.tally import ROUTING  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "complaints-dev.jsonl"
-OUTCOMES = (ASSIGNED.name, TRIAGE.name, SUPPRESSED.name, EXTERNAL.name)
+PRODUCER = {"acks": "all", "enable_idempotence": True, "linger_ms": 5,
+            "max_batch_size": 512 * 1024}
 
 
-def texts() -> list[tuple[str, str]]:
+def backlog(count: int) -> list[ComplaintReceived]:
     rows = [orjson.loads(line) for line in CORPUS.read_bytes().splitlines() if line.strip()]
-    return [(r["text"], r["channel"]) for r in rows]
+    events = []
+    for n in range(count):
+        row = rows[n % len(rows)]
+        cid = f"c-bench-{uuid.uuid4().hex}"
+        channel = {"media_monitoring": "media", "call_center_112": "call_center"}.get(
+            row["channel"], row["channel"])
+        # A number per message keeps near-duplicate linking from treating repeats as one.
+        events.append(ComplaintReceived(complaint_id=cid, ticket=f"KTP-B-{n:08d}",
+                                        channel=channel, channel_message_id=cid,
+                                        text=f"{row['text']} (laporan {n})"))
+    return events
 
 
-def received(text: str, channel: str, n: int) -> ComplaintReceived:
-    cid = f"c-bench-{uuid.uuid4().hex}"
-    channel = {"media_monitoring": "media", "call_center_112": "call_center"}.get(channel, channel)
-    # A number per message keeps near-duplicate linking from treating the corpus as repeats.
-    return ComplaintReceived(complaint_id=cid, ticket=f"KTP-B-{n:08d}", channel=channel,
-                             channel_message_id=cid, text=f"{text} (laporan {n})")
-
-
-def bench_decisions(repeat: int) -> None:
-    directory = load_directory()
-    rules = load_rules(ROOT / "tenants" / "ketapang" / "routing.yaml", directory)
-    corpus = texts()
-    start = time.perf_counter()
-    for text, channel in corpus:  # cold: every word goes through Sastrawi once
-        judge(text, channel, rules)
-    cold = len(corpus) / (time.perf_counter() - start)
-    events = [received(t, c, i) for i, (t, c) in enumerate(corpus * repeat)]
-    start = time.perf_counter()
-    for event in events:
-        masked, verdict = judge(event.text, event.channel, rules)
-        decide(event, verdict, masked, rules)
-    warm = len(events) / (time.perf_counter() - start)
-    print(f"decision function: {cold:,.0f} complaints/s cold (first sight of every word), "
-          f"{warm:,.0f} complaints/s warm (judge + decide, {len(events)} complaints)")
-
-
-async def wait_topics(settings: RuntimeSettings, names: list[str]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=None)
-    await consumer.start()
+async def fill(settings: RuntimeSettings, events: list[ComplaintReceived]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, **PRODUCER)
+    await producer.start()
     try:
-        for _ in range(300):  # Faust skips a topic missing at its first rebalance
-            if {settings.topic(n) for n in names} <= await consumer.topics():
-                return
-            await asyncio.sleep(0.2)
-        raise RuntimeError(f"topics not visible: {names}")
+        futures = [await producer.send(settings.topic(RECEIVED.name), encode(e),
+                                       key=e.complaint_id.encode()) for e in events]
+        await asyncio.gather(*futures)
     finally:
+        await producer.stop()
+
+
+async def hand_written(settings: RuntimeSettings, out: RuntimeSettings, count: int) -> float:
+    """The loop a careful engineer writes by hand; events/s from its first batch to its
+    last acknowledged send."""
+    rules = load_rules(RouterSettings().rules_path(), out.directory())
+    consumer = AIOKafkaConsumer(settings.topic(RECEIVED.name),
+                                bootstrap_servers=settings.kafka_bootstrap_servers,
+                                group_id=f"{settings.topic_prefix}hand-written",
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                max_partition_fetch_bytes=4 * 1024 * 1024)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, **PRODUCER)
+    await consumer.start()
+    await producer.start()
+    done, first = 0, None
+    try:
+        while done < count:
+            batches = await consumer.getmany(timeout_ms=500, max_records=2000)
+            if not batches:
+                continue
+            first = first or time.perf_counter()
+            futures = []
+            for records in batches.values():
+                for record in records:
+                    event = decode(record.value, RECEIVED.carries)
+                    masked, verdict = judge(event.text, event.channel, rules, event.kecamatan,
+                                            event.category_hint)
+                    for topic, outgoing in decide(event, verdict, masked, rules).outgoing:
+                        futures.append(await producer.send(
+                            out.topic(topic), encode(outgoing),
+                            key=outgoing.complaint_id.encode()))
+                    done += 1
+            await asyncio.gather(*futures)
+            await consumer.commit()
+        return count / (time.perf_counter() - (first or time.perf_counter()))
+    finally:
+        await producer.stop()
         await consumer.stop()
 
 
-async def bench_process(count: int) -> None:
-    settings = RuntimeSettings(topic_prefix=f"bench{uuid.uuid4().hex[:8]}.")
-    await ensure_topics(settings, catalogue(settings.directory()))
-    await wait_topics(settings, [RECEIVED.name, COMMANDS.name, RESPONSES.name])
-    port = 18000 + os.getpid() % 1000
-    env = {**os.environ, "TANGGAP_TOPIC_PREFIX": settings.topic_prefix,
-           "TANGGAP_ROUTER_WEB_PORT": str(port), "TANGGAP_LOG_LEVEL": "WARNING"}
-    tanggap = str(Path(sys.executable).parent / "tanggap")
-    proc = await asyncio.create_subprocess_exec(
-        tanggap, "serve", "router", env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
-    watcher = AIOKafkaConsumer(*(settings.topic(t) for t in OUTCOMES),
+async def router_process(settings: RuntimeSettings, count: int, timeout: float
+                         ) -> tuple[float, float]:
+    """One router drains the backlog: (events/s first to last output, its CPU-s/1000 events)."""
+    watcher = AIOKafkaConsumer(*(settings.topic(t) for t in ROUTING),
                                bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_id=None, auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
-                                linger_ms=5)
+    await watcher.start()
+    port = free_port()
+    proc = ServiceProcess("router", port, service_env(
+        settings.topic_prefix, TANGGAP_ROUTER_WEB_PORT=str(port), TANGGAP_LOG_LEVEL="WARNING"),
+        tag="bench-router")
     try:
-        async with httpx.AsyncClient() as http:
-            while True:
-                try:
-                    if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    await asyncio.sleep(0.3)
-        await watcher.start()
-        await producer.start()
-        corpus = texts()
-        warmup = [received(*corpus[i % len(corpus)], i) for i in range(50)]
-        events = [received(*corpus[i % len(corpus)], 1000 + i) for i in range(count)]
+        await proc.start(timeout=120)
+        assert proc.proc is not None
+        cpu_before = process_cpu(proc.proc.pid)
         seen: set[str] = set()
-
-        async def until(ids: set[str]) -> float:
-            async for record in watcher:
-                seen.add(orjson.loads(record.value)["complaint_id"])
-                if ids <= seen:
-                    return time.perf_counter()
-            raise RuntimeError("watcher stopped")
-
-        for event in warmup:  # joins the group, opens the pool, fills the stem cache
-            await producer.send(settings.topic(RECEIVED.name), encode(event),
-                                key=event.complaint_id.encode())
-        await asyncio.wait_for(until({e.complaint_id for e in warmup}), 180)
-        start = time.perf_counter()
-        batch = [await producer.send(settings.topic(RECEIVED.name), encode(e),
-                                     key=e.complaint_id.encode()) for e in events]
-        await asyncio.gather(*batch)
-        produced = time.perf_counter() - start
-        end = await asyncio.wait_for(until({e.complaint_id for e in events}), 900)
-        print(f"one router process: {count / (end - start):,.0f} complaints/s end to end "
-              f"({count} complaints in {end - start:.1f} s; producing took {produced:.1f} s; "
-              f"each: decide + PostgreSQL transaction + acks=all send + outbox mark)")
+        first = last = None
+        deadline = time.monotonic() + timeout
+        while len(seen) < count and time.monotonic() < deadline:
+            for records in (await watcher.getmany(timeout_ms=500, max_records=5000)).values():
+                for record in records:
+                    seen.add(orjson.loads(record.value)["complaint_id"])
+                    first = first or time.perf_counter()
+                    last = time.perf_counter()
+        cpu = process_cpu(proc.proc.pid) - cpu_before
+        if first is None or last is None or last <= first:
+            return 0.0, float("nan")
+        return (len(seen) - 1) / (last - first), cpu / len(seen) * 1000
     finally:
-        await producer.stop()
+        await asyncio.to_thread(proc.stop)
         await watcher.stop()
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--skip-process", action="store_true")
-    args = parser.parse_args()
-    bench_decisions(args.repeat)
-    if not args.skip_process:
-        asyncio.run(bench_process(args.events))
+async def measure(quick: bool = False) -> list[Result]:
+    count = 1000 if quick else 5000
+    run = uuid.uuid4().hex[:8]
+    settings = RuntimeSettings(topic_prefix=f"bench{run}.")
+    out = settings.model_copy(update={"topic_prefix": f"bench{run}.hand."})
+    specs = catalogue(settings.directory())
+    try:
+        await ensure_topics(settings, specs)
+        await ensure_topics(out, specs)
+        await wait_for_topics(settings, [RECEIVED.name, "complaints.commands",
+                                         "complaints.responses"])
+        await fill(settings, backlog(count))
+        baseline = await hand_written(settings, out, count)
+        with CpuShare() as cpu:
+            rate, cpu_per_k = await router_process(settings, count, 120 + count / 20)
+    finally:
+        await delete_topics_with_prefix(settings, settings.topic_prefix)
+    return [
+        Result("router from a backlog", rate, "events/s", baseline, "hand-written aiokafka loop",
+               f"{count} events; router CPU {cpu_per_k:.2f} s per 1000 events; machine busy "
+               f"{cpu.machine_busy * 100:.0f}% (load {os.getloadavg()[0]:.1f})"),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    from bench.common import table
+
+    print(table(asyncio.run(measure("--quick" in sys.argv))))

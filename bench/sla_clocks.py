@@ -110,9 +110,11 @@ async def copy_cases(store: CaseStore, cases: Iterable[CaseState], policy: objec
 
 
 async def schedule_deadlines(keeper: ClockKeeper, store: CaseStore, policy: object,
-                             calendar: str, first: int, count: int, rate: float) -> int:
-    """Write `count` cases whose breach falls due `rate` per second from 2 s on; heap them."""
-    start = time.time() + 2.0
+                             calendar: str, first: int, count: int, rate: float,
+                             lead: float = 2.0) -> int:
+    """Write `count` cases whose breach falls due `rate` per second from `lead` s on (time
+    enough to write them first); heap them."""
+    start = time.time() + lead
     cases = [open_case(first + n, start + n / rate - TARGET, 2, calendar) for n in range(count)]
     await copy_cases(store, cases, policy)
     # As the agent path does after each write: the new row's next due goes on the heap.
@@ -133,6 +135,60 @@ async def wait_for(condition: object, limit: float) -> float:
 
 
 async def main(args: argparse.Namespace) -> int:
+    from bench.common import table
+
+    results = await measure(args)
+    print(table(results))
+    return 0
+
+
+async def call_at_baseline(clocks: int, rates: list[float], window: float, burst: int
+                           ) -> dict[str, float]:
+    """Plain asyncio: `clocks` far-future call_at handles, then the same firing pattern."""
+    loop = asyncio.get_running_loop()
+    rss = rss_bytes()
+    handles = [loop.call_at(loop.time() + 86400 + n, lambda: None) for n in range(clocks)]
+    out: dict[str, float] = {"bytes": (rss_bytes() - rss) / max(1, clocks)}
+    for rate in rates:
+        late: list[float] = []
+        start = loop.time() + 1.0
+        due = int(rate * window)
+        done = asyncio.Event()
+
+        def fire(at: float, late: list[float] = late, due: int = due,
+                 done: asyncio.Event = done) -> None:
+            late.append(loop.time() - at)
+            if len(late) == due:
+                done.set()
+
+        for n in range(due):
+            loop.call_at(start + n / rate, fire, start + n / rate)
+        await done.wait()
+        out[f"p50@{rate:g}"] = percentile(late, 0.5)
+        out[f"p99@{rate:g}"] = percentile(late, 0.99)
+        out[f"max@{rate:g}"] = max(late)
+    at = loop.time() + 1.0
+    fired: list[float] = []
+    finished = asyncio.Event()
+
+    def one() -> None:
+        fired.append(loop.time())
+        if len(fired) == burst:
+            finished.set()
+
+    for _ in range(burst):
+        loop.call_at(at, one)
+    await finished.wait()
+    out["burst"] = fired[-1] - at
+    for handle in handles:
+        handle.cancel()
+    return out
+
+
+async def measure(args: argparse.Namespace) -> list:  # list[Result]
+    from bench.common import Result
+
+    baseline = await call_at_baseline(args.clocks, args.rates, args.window, args.burst)
     run = uuid.uuid4().hex[:8]
     settings = SlaSettings(topic_prefix=f"bench{run}.")
     policy = load_policy(ROOT / "tenants" / "ketapang" / "sla.yaml")
@@ -159,6 +215,11 @@ async def main(args: argparse.Namespace) -> int:
         table_bytes = await pool.fetchval("SELECT pg_total_relation_size('cases')")
         rows = args.clocks + args.overdue
 
+        began = time.monotonic()
+        raw_rows = await pool.fetch("SELECT id, extract(epoch FROM next_due)::float8 FROM cases"
+                                    " WHERE namespace = $1 AND open", store.namespace)
+        raw_read = time.monotonic() - began
+        del raw_rows
         rss_before = rss_bytes()
         began = time.monotonic()
         await keeper.take_partitions(frozenset(range(6)))
@@ -180,6 +241,7 @@ async def main(args: argparse.Namespace) -> int:
         await pool.execute("VACUUM ANALYZE cases")
         await pool.execute("CHECKPOINT")
 
+        results = []
         worst_p99 = 0.0
         for rate in args.rates:
             due = int(rate * args.window)
@@ -193,16 +255,44 @@ async def main(args: argparse.Namespace) -> int:
             print(f"  lateness (broker ack - due): p50 {p50 * 1000:.1f} ms, p99 "
                   f"{p99 * 1000:.1f} ms, max {worst * 1000:.1f} ms over {len(late):,} breaches")
             producer.lateness = []
+            note = (f"{entries:,} open clocks; SLA: due -> Kafka ack of the breach (PostgreSQL "
+                    f"+ acks=all); baseline: due -> callback")
+            for label, value, q in (("p50", p50, "p50"), ("p99", p99, "p99"),
+                                    ("max", worst, "max")):
+                results.append(Result(f"SLA lateness {label} at {rate:g}/s", value * 1000, "ms",
+                                      baseline[f"{q}@{rate:g}"] * 1000,
+                                      "asyncio call_at, same clocks", note))
+        # Deadlines all due at the same instant (a policy change, a restart after a holiday).
+        count = await schedule_deadlines(keeper, store, policy, calendar, rows, args.burst,
+                                         1e9, lead=5.0 + args.burst / 2000)
+        rows += count
+        began = time.monotonic()
+        await wait_for(lambda: len(producer.lateness) >= count, 1200)
+        burst = max(producer.lateness)
+        print(f"  {count:,} deadlines due at one instant all fired {burst:.2f} s after it "
+              f"(waited {time.monotonic() - began:.1f} s)")
+        results.append(Result(f"SLA fire {count:,} simultaneous deadlines", burst, "s",
+                              baseline["burst"], "asyncio call_at, same count",
+                              "due instant -> last breach acknowledged by Kafka"))
+        producer.lateness = []
         timer.cancel()
+        await asyncio.gather(timer, return_exceptions=True)
+        await keeper.settle()  # fired stages still being recorded, before the schema goes
         per_clock = heap_bytes / entries
         print(f"  process memory per open clock: {per_clock:.1f} B in the heap (exact object "
               f"sizes); process RSS grew {rss_growth / entries:.1f} B per clock in the rebuild")
         print(f"  PostgreSQL per open case (table + indexes, one clock each): "
               f"{table_bytes / rows:.0f} B (durable state, not process memory)")
-        ok_late, ok_mem = worst_p99 < 0.250, per_clock < 512
-        print(f"targets: p99 lateness < 250 ms: {'met' if ok_late else 'MISSED'}; "
-              f"< 0.5 KB per clock: {'met' if ok_mem else 'MISSED'}")
-        return 0 if ok_late and ok_mem else 1
+        results.append(Result("SLA bytes per open clock", per_clock, "B", baseline["bytes"],
+                              "asyncio TimerHandle (RSS growth)",
+                              f"heap entries, exact object sizes; RSS grew "
+                              f"{rss_growth / entries:.0f} B per clock in the rebuild; "
+                              f"PostgreSQL {table_bytes / rows:.0f} B per case (durable)"))
+        results.append(Result("SLA ready after restart", rebuilt, "s", raw_read,
+                              "plain SELECT of the same rows",
+                              f"heap rebuilt from PostgreSQL, {entries:,} clocks; "
+                              f"{args.overdue:,} overdue fired within {drained:.1f} s more"))
+        return results
     finally:
         await producer.stop()
         await pool.execute(f'DROP SCHEMA "{schema}" CASCADE')
@@ -222,6 +312,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rates", type=lambda t: [float(r) for r in t.split(",")],
                         default=[50.0, 500.0], help="deadlines per second, one window each")
     parser.add_argument("--window", type=float, default=20.0)
+    parser.add_argument("--burst", type=int, default=100_000,
+                        help="deadlines due at the same instant")
     return parser.parse_args()
 
 

@@ -76,6 +76,18 @@ async def kafka_unavailable(request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "5"})
 
 
+# A lost or refused database connection: a restart or failover, over in seconds.
+DATABASE_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
+                        asyncpg.InterfaceError)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Nothing was promised: the retry of the same message finds or opens its one case."""
+    log.warning("database unavailable for %s: %r", request.url.path, exc)
+    return JSONResponse({"detail": "the case store is unavailable; retry later"},
+                        status_code=503, headers={"Retry-After": "5"})
+
+
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """Build the intake app; settings are read from the environment if not given."""
     conf = settings or IntakeSettings()
@@ -123,6 +135,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                               "read their case's status by ticket.")
     app.add_exception_handler(KafkaError, kafka_unavailable)
     app.add_exception_handler(RequestValidationError, validation_failed)
+    for error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(error, database_unavailable)
     app.include_router(router)
     app.include_router(channel_router)
     app.include_router(open311_router)

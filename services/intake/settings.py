@@ -33,6 +33,10 @@ class IntakeSettings(RuntimeSettings):
     # Outbox rows older than this that are still unpublished (Kafka was down, or a crash) are
     # re-sent by a background sweep; requests and start-up re-send their own anyway.
     outbox_sweep_seconds: float = 15.0
+    # How long a request waits for Kafka's acknowledgement before answering 503: the
+    # idempotent producer retries without end while the broker is down, so without a bound
+    # the request would hang. The case stays stored; the retry or the sweep completes it.
+    kafka_ack_timeout_seconds: float = 10.0
     # The raw submissions topic and the lifecycle projection; off only for tools and benches.
     intake_consumers: bool = True
     # After a resolution the citizen is asked whether it solved their complaint; silence for

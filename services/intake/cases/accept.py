@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
+
+from aiokafka.errors import KafkaTimeoutError
 
 from schemas.intake import (
     Attachment,
@@ -87,12 +90,21 @@ async def accept(state: IntakeState, submission: ComplaintSubmission,
         return answered, True
     new = new_case(submission, state.settings.tenant, state.center, now)
     year = ticket_year(now, state.timezone)
-    if state.groups is not None:  # group commit: shares a transaction and a send
-        case = await state.groups.open(state.settings.ticket_prefix, year, new)
-    else:
-        case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
-        if case.pending:
-            await outbox.publish_case(state.pool, state.producer, case.complaint_id)
+    # A 202 promises the events are in Kafka: while Kafka does not acknowledge (it is down),
+    # answer 503 with Retry-After after a bound instead of hanging; the case stays stored and
+    # the retry (or the outbox sweep) completes it. Shielded: the group's work is not cut.
+    timeout = state.settings.kafka_ack_timeout_seconds
+    try:
+        if state.groups is not None:  # group commit: shares a transaction and a send
+            case = await asyncio.wait_for(asyncio.shield(
+                state.groups.open(state.settings.ticket_prefix, year, new)), timeout)
+        else:
+            case = await open_case_retrying(state.pool, state.settings.ticket_prefix, year, new)
+            if case.pending:
+                await asyncio.wait_for(asyncio.shield(
+                    outbox.publish_case(state.pool, state.producer, case.complaint_id)), timeout)
+    except TimeoutError:
+        raise KafkaTimeoutError(f"no acknowledgement within {timeout:g} s") from None
     duplicate = not case.created
     COMPLAINTS.labels(channel=submission.channel.value,
                       outcome="duplicate" if duplicate else "new").inc()
