@@ -37,7 +37,8 @@ def reroute_edited(state: CaseState, event: ComplaintEdited | ComplaintEnriched,
     if verdict.disposition is not Disposition.ASSIGNED or verdict.agency is None:
         return Change(edited, [], "still in triage after the edit: " + verdict.reason)
     decision = _to(edited, event, verdict.agency, rules, directory, state.agency_chain,
-                   "router", "routed again after the citizen's edit: " + verdict.reason)
+                   "router", "routed again after the citizen's edit: " + verdict.reason,
+                   decided_by=verdict.decided_by or "rules")
     return Change(edited.holding(decision), publish(decision))
 
 

@@ -34,9 +34,10 @@ class Change:
 
 
 def _to(state: CaseState, cause: Event, agency: str, rules: RuleSet, directory: Directory,
-        chain: tuple[str, ...], assigned_by: str, reason: str) -> Decision:
+        chain: tuple[str, ...], assigned_by: str, reason: str,
+        decided_by: str | None = None) -> Decision:
     fields = {**cause.caused("assigned"), **state.decision_fields(rules.version),
-              "reason": reason[:1000], "decided_by": assigned_by}
+              "reason": reason[:1000], "decided_by": decided_by or assigned_by}
     holder = directory.get(agency)
     if holder is not None and holder.kind == "external":
         message = rules.source.external_messages.get(agency, "")
