@@ -39,7 +39,7 @@ run: setup
 	deploy/run.sh
 
 test: setup
-	deploy/stack.sh run -- $(BIN)/pytest -q
+	deploy/stack.sh run -- $(BIN)/pytest -q --durations=25
 
 # A long random campaign for humans (not CI): at least 10,000 cases over all operations of
 # intake's OpenAPI spec; failures it finds are written to tests/data/fuzz-examples, which every
