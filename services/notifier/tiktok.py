@@ -30,8 +30,10 @@ GONE_WORDS = ("not exist", "deleted", "not found", "unavailable")
 
 def reply_target(address: str) -> tuple[str, str]:
     video, _, comment = address.partition(":")
-    if not (video.isdigit() and comment.isdigit()):
-        raise PermanentFailure("a TikTok reply needs VIDEO_ID:COMMENT_ID")
+    if not (video and comment and video.replace("_", "").isalnum()
+            and comment.replace("_", "").isalnum()):
+        # Without the video a reply cannot be placed; the citizen is reached the other way.
+        raise ReplyImpossible("a TikTok reply needs VIDEO_ID:COMMENT_ID")
     return video, comment
 
 
