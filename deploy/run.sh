@@ -62,6 +62,17 @@ export TANGGAP_CONSOLE_INTAKE_KEY
 TANGGAP_CONSOLE_INTAKE_KEY=$(cat "$var/console-intake.key")
 export TANGGAP_CONSOLE_INTAKE_URL=${TANGGAP_CONSOLE_INTAKE_URL:-http://127.0.0.1:$port}
 console_port=${TANGGAP_CONSOLE_PORT:-8004}
+# The console's case page reads the timeline from the audit service's log reader with an
+# operator key, made once into var/ (the key's SHA-256 goes in TANGGAP_OPERATOR_KEYS).
+opkey=$var/console-operator.key
+[ -s "$opkey" ] || { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$opkey"; chmod 600 "$opkey"; }
+if [ -z "${TANGGAP_OPERATOR_KEYS:-}" ]; then
+  TANGGAP_OPERATOR_KEYS="{\"console\": \"$(sha256sum < "$opkey" | cut -d' ' -f1)\"}"
+  export TANGGAP_OPERATOR_KEYS
+fi
+export TANGGAP_CONSOLE_AUDIT_URL=${TANGGAP_CONSOLE_AUDIT_URL:-http://127.0.0.1:${TANGGAP_AUDIT_WEB_PORT:-8005}}
+TANGGAP_CONSOLE_AUDIT_KEY=$(cat "$opkey")
+export TANGGAP_CONSOLE_AUDIT_KEY
 
 "$bin/tanggap" inbox & pids+=($!)
 for service in intake router sla notifier audit console; do

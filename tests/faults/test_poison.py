@@ -115,7 +115,8 @@ def dead_letter_check(watch: Watcher, sent: list[tuple[str, int, int, bytes]]) -
             missing += services.count(service) == 0
             doubled += services.count(service) > 1
         no_reason += sum(1 for _, reason, _ in entries if not reason.strip())
-        altered += sum(1 for _, _, v in entries if v != value)
+        if not topic.endswith("complaints.submissions"):  # those carry contact data: their
+            altered += sum(1 for _, _, v in entries if v != value)  # dead letter is redacted
     return Check("poison dead-lettered", expected, missing, doubled,
                  {"without reason": no_reason, "bytes altered": altered,
                   "poison records": len(sent)})

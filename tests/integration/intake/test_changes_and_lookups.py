@@ -153,16 +153,17 @@ async def test_mention_with_failing_lookup_is_kept_and_completed_later(
 
 async def test_open311_answers_line_ends_and_anonymity(intake: ServiceProcess,
                                                        watch: Watcher) -> None:
+    marker = uuid.uuid4().hex  # tickets repeat across the suite's intakes (one database each)
     form = (f"api_key={OPEN311_KEY}&service_code=PUPR-DRAINASE&lat=-1.85&long=109.97"
             "&attribute%5BJENIS%5D%5B%5D=got&attribute%5BJENIS%5D%5B%5D=parit"
-            "&attribute[TINGGI_AIR]=2&description=Air+naik%0D%0Asampai+teras+"
-            + uuid.uuid4().hex)
+            "&attribute[TINGGI_AIR]=2&description=Air+naik%0D%0Asampai+teras+" + marker)
     answer = await call(intake, "POST", "/open311/v2/requests.json", content=form.encode(),
                         headers=FORM)
     assert answer.status_code == 200, answer.text
     ticket = answer.json()[0]["service_request_id"]
     [event] = await watch.wait_event(RECEIVED.name,
-                                     lambda e: getattr(e, "ticket", None) == ticket)
+                                     lambda e: getattr(e, "ticket", None) == ticket
+                                     and marker in getattr(e, "text", ""))
     assert isinstance(event, ComplaintReceived) and event.anonymous and event.reporter_id is None
     assert "\r" not in event.text and "- Apa yang tersumbat?: Got / selokan, Parit" in event.text
     assert [(a.code, a.values) for a in event.attributes] == [

@@ -261,15 +261,17 @@ async def test_an_answer_given_in_time_while_the_service_was_down_is_met_not_bre
 
 async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSettings,
                                                            sla: ServiceProcess) -> None:
+    # District agencies no other test of the session routes to: the report reads the namespace.
     answered, ignored, moved = new_case(), new_case(), new_case()
     async with Watcher(stack, SLA.name) as watch:
-        await produce(stack, ASSIGNED.name, assignment(answered, "bpbd"),
-                      assignment(ignored, "satpol-pp"), assignment(moved, "dishub"))
+        await produce(stack, ASSIGNED.name, assignment(answered, "kec-marau"),
+                      assignment(ignored, "kec-singkup"), assignment(moved, "kec-pemahan"))
         await watch.wait_event(SLA.name, of(answered, "SlaStarted"), timeout=30)
         await asyncio.sleep(1.0)
-        await produce(stack, RESPONSES.name, answer(answered, "bpbd", ResponseKind.FIRST_RESPONSE))
+        await produce(stack, RESPONSES.name,
+                      answer(answered, "kec-marau", ResponseKind.FIRST_RESPONSE))
         await produce(stack, REDIRECTED.name, ComplaintRedirected(
-            complaint_id=moved, ticket="KTP-2", from_agency="dishub", to_agency="disnaker",
+            complaint_id=moved, ticket="KTP-2", from_agency="kec-pemahan", to_agency="disnaker",
             reason="Urusan ketenagakerjaan"))  # an agency no other test redirects to
         await produce(stack, ASSIGNED.name, assignment(moved, "disnaker",
                                                        assigned_by="redirect"))
@@ -281,10 +283,10 @@ async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSetting
     assert as_json.status_code == 200 and as_csv.status_code == 200
     report = as_json.json()
     rows = {r["agency"]: r for r in report["agencies"]}
-    assert rows["bpbd"]["answered_within_target"] == 1
-    assert rows["bpbd"]["median_seconds_to_first_response"] >= 1.0
-    assert rows["satpol-pp"]["breaches"] == 1 and rows["satpol-pp"]["answered"] == 0
-    assert (rows["dishub"]["redirections_sent"], rows["dishub"]["handed_over"]) == (1, 1)
+    assert rows["kec-marau"]["answered_within_target"] == 1
+    assert rows["kec-marau"]["median_seconds_to_first_response"] >= 1.0
+    assert rows["kec-singkup"]["breaches"] == 1 and rows["kec-singkup"]["answered"] == 0
+    assert (rows["kec-pemahan"]["redirections_sent"], rows["kec-pemahan"]["handed_over"]) == (1, 1)
     assert rows["disnaker"]["redirections_received"] == 1
     for period in {r["period"] for r in report["agencies"]}:
         ranks = sorted(r["rank"] for r in report["agencies"] if r["period"] == period)
@@ -292,7 +294,7 @@ async def test_evaluation_report_is_served_as_json_and_csv(stack: RuntimeSetting
     assert report["policy_version"] == "integration-seconds-1"
     header, *lines = as_csv.text.splitlines()
     assert header == ",".join(COLUMNS)
-    assert any(",satpol-pp," in line for line in lines)
+    assert any(",kec-singkup," in line for line in lines)
     LOGS.mkdir(parents=True, exist_ok=True)
     (LOGS / "sla-evaluation-week.json").write_text(as_json.text, encoding="utf-8")
     (LOGS / "sla-evaluation-month.csv").write_text(as_csv.text, encoding="utf-8")
