@@ -15,9 +15,10 @@ from deploy import port_owner
 from tests.support.ops import DEPLOY
 from tests.support.processes import free_port
 
-LISTENER = ("import socket, time\n"
+# Holds the port until the fixture kills it (it waits on its stdin, which never closes first).
+LISTENER = ("import socket, sys\n"
             "s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen()\n"
-            "print('ready', flush=True); time.sleep(600)\n")
+            "print('ready', flush=True); sys.stdin.read()\n")
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def squatter(tmp_path: Path) -> Iterator[tuple[int, int, Path]]:
     port, other = free_port(), tmp_path / "other-checkout"
     config = other / "var" / "kafka" / "server.properties"
     proc = subprocess.Popen([sys.executable, "-c", LISTENER.format(port=port), "kafka.Kafka",
-                             str(config)], stdout=subprocess.PIPE, text=True)
+                             str(config)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         yield port, proc.pid, other
