@@ -27,8 +27,8 @@ from services.audit.index import (
     index_row,
 )
 from services.audit.store import IndexStore
+from services.runtime.consuming import committing_consumer
 from services.runtime.crash import crash_process
-from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -69,17 +69,9 @@ class LifecycleIndexer:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        timeout_ms = int(self.settings.session_timeout_seconds * 1000)
-        self._consumer = AIOKafkaConsumer(
-            *self.names,
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            **kafka_client_options(self.settings),
-            group_id=self.settings.group(SERVICE), client_id=self.settings.group(SERVICE),
-            enable_auto_commit=False,  # commit only after the transaction
-            auto_offset_reset="earliest", isolation_level="read_committed",
-            session_timeout_ms=timeout_ms, heartbeat_interval_ms=max(1000, timeout_ms // 5),
-            max_partition_fetch_bytes=4 * 1024 * 1024, metadata_max_age_ms=30_000,
-        )
+        self._consumer = committing_consumer(
+            self.settings, self.names, self.settings.group(SERVICE),
+            max_partition_fetch_bytes=4 * 1024 * 1024)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name="index_lifecycle")
 

@@ -33,9 +33,9 @@ from schemas.topics import (
 )
 from services.console import metrics, store
 from services.console.projection import change_for
+from services.runtime.consuming import committing_consumer
 from services.runtime.crash import crash_process
 from services.runtime.deadletter import send_to_dead_letter
-from services.runtime.kafka_security import kafka_client_options
 from services.runtime.producer import EventProducer
 from services.runtime.settings import RuntimeSettings
 
@@ -95,20 +95,8 @@ class ProjectionConsumer:
         self.crash: Callable[[BaseException], None] = crash_process
 
     async def start(self) -> None:
-        timeout_ms = int(self._settings.session_timeout_seconds * 1000)
-        group = self._group
-        self._consumer = AIOKafkaConsumer(
-            *(self._settings.topic(t.name) for t in TOPICS),
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            **kafka_client_options(self._settings),
-            group_id=group, client_id=group,
-            enable_auto_commit=False,  # aiokafka's default would commit before we applied
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            session_timeout_ms=timeout_ms,
-            heartbeat_interval_ms=max(1000, timeout_ms // 5),
-            metadata_max_age_ms=30_000,
-        )
+        self._consumer = committing_consumer(
+            self._settings, [self._settings.topic(t.name) for t in TOPICS], self._group)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name="consume:console")
 

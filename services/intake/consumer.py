@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
 
+from services.runtime.consuming import committing_consumer
 from services.runtime.crash import crash_process
-from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,7 @@ class RecordConsumer:
         self.crash: Callable[[BaseException], None] = crash_process
 
     async def start(self) -> None:
-        timeout_ms = int(self._settings.session_timeout_seconds * 1000)
-        self._consumer = AIOKafkaConsumer(
-            *self._topics,
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            group_id=self._group,
-            client_id=self._group,
-            enable_auto_commit=False,  # aiokafka's default commits before we handled a record
-            auto_offset_reset="earliest",
-            isolation_level="read_committed",
-            session_timeout_ms=timeout_ms,
-            heartbeat_interval_ms=max(1000, timeout_ms // 5),
-            metadata_max_age_ms=30_000,
-            **kafka_client_options(self._settings),
-        )
+        self._consumer = committing_consumer(self._settings, self._topics, self._group)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consume:{self._group}")
 
