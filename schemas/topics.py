@@ -90,7 +90,8 @@ RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
               producers=("intake",), consumers=("router", "intake", "console"))
 UPDATED = _t("complaints.updated", (ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
               "a case's content changed after it opened: edited or withdrawn by the citizen, "
-              "or completed by a deferred look-up", producers=("intake",), consumers=("intake",))
+              "or completed by a deferred look-up", producers=("intake",),
+              consumers=("intake", "console"))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number", producers=("intake",))
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",
