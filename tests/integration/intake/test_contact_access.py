@@ -12,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 
+from services.console.contact_reader import intake_contact_reader
 from services.intake.answers.keys import create_agency_key
 from services.intake.privacy.erasure import erase_by_ticket
 from tests.integration.intake.conftest import EnvFor
@@ -125,3 +126,20 @@ async def test_anonymous_contact_is_withheld_and_erased_contact_is_gone(
     assert "Dewi" not in gone.text
     assert [a["outcome"] for a in await accesses(intake_pool, anonymous)] == ["anonymous"]
     assert [a["outcome"] for a in await accesses(intake_pool, erased)] == ["erased"]
+
+
+async def test_the_consoles_reader_gets_the_contact_over_http_for_its_user(
+        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        ) -> None:
+    """The console's side of the contract (services/console/contact_reader.py)."""
+    ticket = await open_case(contact_intake, keys["web"])
+    async with httpx.AsyncClient() as http:
+        contact = await intake_contact_reader(http, contact_intake.url, OPERATOR_KEY)(
+            ticket, REASON, "spv")
+        refused = await intake_contact_reader(http, contact_intake.url, "tgo_wrong")(
+            ticket, REASON, "spv")
+    assert (contact.outcome, contact.name, contact.phone) == ("shown", "Rina Wulandari",
+                                                              "+6281234567890")
+    assert refused.outcome == "refused" and refused.name is None
+    [access] = await accesses(intake_pool, ticket)
+    assert (access["on_behalf_of"], access["access_id"]) == ("spv", contact.access_id)
