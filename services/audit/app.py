@@ -18,6 +18,7 @@ from services.audit.logreader import LogReader
 from services.audit.routes import router
 from services.audit.settings import AuditSettings
 from services.audit.store import SCHEMA, IndexStore
+from services.runtime import outage
 from services.runtime.database import connect, migrate
 from services.runtime.lag import LagExporter
 from services.runtime.web import ops_router
@@ -35,6 +36,7 @@ async def open_store(settings: AuditSettings) -> IndexStore:
 def create_app(settings: AuditSettings | None = None) -> FastAPI:
     """Build the audit app; settings are read from the environment if not given."""
     conf = settings or AuditSettings()
+    outage.configure(conf.database_outage_seconds)
     ready = {"up": False}
 
     @asynccontextmanager

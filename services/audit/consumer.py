@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import CommitFailedError
@@ -29,6 +30,7 @@ from services.audit.index import (
 from services.audit.store import IndexStore
 from services.runtime.consuming import committing_consumer
 from services.runtime.crash import crash_process
+from services.runtime.outage import riding_out
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ class LifecycleIndexer:
                 started = time.perf_counter()
                 records = [r for rs in batches.values() for r in rs]
                 rows = rows_of(records, self.names)
-                await self.store.add(rows)
+                await riding_out(partial(self.store.add, rows), "audit_index")
                 metrics.BATCH.observe(time.perf_counter() - started)
                 for topic, count in Counter(row.topic for row in rows).items():
                     metrics.INDEXED.labels(self.names[topic]).inc(count)  # once per topic

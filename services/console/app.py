@@ -29,6 +29,7 @@ from services.console.web import (
 )
 from services.console.web.deps import SignInRequired, render
 from services.console.wording import Formats
+from services.runtime import outage
 from services.runtime.database import connect, migrate
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
@@ -77,6 +78,7 @@ async def build_state(conf: ConsoleSettings, stack: AsyncExitStack) -> ConsoleSt
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     """Build the console app; settings are read from the environment if not given."""
     conf = settings or ConsoleSettings()
+    outage.configure(conf.database_outage_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

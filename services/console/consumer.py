@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -37,6 +38,7 @@ from services.console.projection import change_for
 from services.runtime.consuming import committing_consumer
 from services.runtime.crash import crash_process
 from services.runtime.deadletter import send_to_dead_letter
+from services.runtime.outage import riding_out
 from services.runtime.producer import EventProducer
 from services.runtime.settings import RuntimeSettings
 
@@ -117,8 +119,9 @@ class ProjectionConsumer:
                     continue
                 # Partitions in order, each partition's records in order: a case's events
                 # on one topic keep their order (they share the complaint id as key).
-                await self._projector.keep_projection(
-                    [record for records in batches.values() for record in records])
+                records = [record for records in batches.values() for record in records]
+                await riding_out(partial(self._projector.keep_projection, records),
+                                 "console_projection")
                 try:
                     await self._consumer.commit()
                 except CommitFailedError as exc:

@@ -33,8 +33,10 @@ from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
 from services.intake.status import lifecycle, verdict_store
 from services.intake.tasks import background
+from services.runtime import outage
 from services.runtime.database import connect, migrate
 from services.runtime.lag import LagExporter
+from services.runtime.outage import DATABASE_UNAVAILABLE
 from services.runtime.producer import EventProducer
 from services.runtime.web import ops_router
 
@@ -77,9 +79,6 @@ async def kafka_unavailable(request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers={"Retry-After": "5"})
 
 
-# A lost or refused database connection: a restart or failover, over in seconds.
-DATABASE_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
-                        asyncpg.InterfaceError)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -92,6 +91,7 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     """Build the intake app; settings are read from the environment if not given."""
     conf = settings or IntakeSettings()
+    outage.configure(conf.database_outage_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

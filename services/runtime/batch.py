@@ -19,6 +19,7 @@ from schemas.codec import DecodeError, decode
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
 from services.runtime.deadletter import DEAD_LETTERS, dead_letter_record
+from services.runtime.outage import riding_out
 from services.runtime.producer import Outgoing, RawRecord
 
 log = logging.getLogger(__name__)
@@ -79,16 +80,20 @@ class BatchStep:
     after_sent: AfterSent | None = None
 
     async def __call__(self, records: Sequence[Any]) -> None:
-        """Raises on anything unexpected; the caller must then not ack (it crashes)."""
+        """Raises on anything unexpected (a database away for longer than the outage limit
+        too); the caller must then not ack (it crashes)."""
         if not records:
             return
         BATCH_RECORDS.labels(consumer=self.consumer).observe(len(records))
         events, dead = decode_batch(records, self.spec_of, self.service)
-        outputs = await self.handler(events) if events else ()
+        # The handler's transaction and after_sent are each run again while the database is
+        # away (a rolled-back batch, or a mark of what Kafka already has: both idempotent).
+        outputs = await riding_out(lambda: self.handler(events), self.consumer) if events else ()
         if outputs or dead:
             await self.producer.send_many(outputs, dead)
         for record in dead:
             DEAD_LETTERS.labels(topic=record.topic.removesuffix(".dlq")).inc()
         HANDLED.labels(consumer=self.consumer).inc(len(events))
         if self.after_sent is not None and events:
-            await self.after_sent(events)
+            after_sent = self.after_sent
+            await riding_out(lambda: after_sent(events), self.consumer)

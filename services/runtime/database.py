@@ -7,6 +7,8 @@ from pathlib import Path
 
 import asyncpg
 
+from services.runtime.outage import riding_out
+
 log = logging.getLogger(__name__)
 
 
@@ -19,9 +21,10 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 async def connect(url: str, schema: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """Open a pool whose connections see the service's own schema; called at start-up."""
-    pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size,
-                                     server_settings={"search_path": f'"{schema}",public'},
-                                     reset=_keep_session)
+    # A service started while the database restarts waits for it (services/runtime/outage.py).
+    pool = await riding_out(lambda: asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size,
+        server_settings={"search_path": f'"{schema}",public'}, reset=_keep_session), "connect")
     assert pool is not None
     return pool
 

@@ -53,6 +53,9 @@ class RuntimeSettings(BaseSettings):
     producer_max_batch_bytes: int = 512 * 1024
     producer_linger_ms: int = 5
     producer_compression: str | None = None  # "gzip", "lz4", "zstd" (needs their packages)
+    # How long a consumer keeps running a step again while PostgreSQL is unavailable (a
+    # restart, a failover) before it crashes before commit (services/runtime/outage.py).
+    database_outage_seconds: float = 120.0
     log_level: str = "INFO"
     log_json: bool = False
     # Where the Faust services' /healthz and /metrics listen; 0.0.0.0 in a container.

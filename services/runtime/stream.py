@@ -18,6 +18,7 @@ from fastapi import APIRouter
 from faust.contrib.asgi import serve_asgi
 
 from schemas.topics import TopicSpec
+from services.runtime import outage
 from services.runtime.batch import AfterSent, BatchHandler, BatchStep, Handler, one_by_one
 from services.runtime.crash import crash_process
 from services.runtime.kafka_security import faust_broker_credentials
@@ -39,6 +40,7 @@ class StreamService:
         web_host = web_host or settings.web_host
         self.name = name
         self.settings = settings
+        outage.configure(settings.database_outage_seconds)
         self.producer = EventProducer(settings, client_id=settings.group(name))
         self.crash: Callable[[BaseException], None] = crash_process
         self.ready = asyncio.Event()  # set once the producer and on_start hooks are up

@@ -13,6 +13,7 @@ from schemas.intake import ComplaintWithdrawn
 from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, UPDATED
 from services.runtime.database import connect, migrate
 from services.runtime.kafka_security import kafka_client_options
+from services.runtime.outage import riding_out
 from services.runtime.stream import StreamService
 from services.sla.catch_up import wait_caught_up
 from services.sla.keeper import ClockKeeper
@@ -77,7 +78,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
         async def rebuild() -> None:
             await service.ready.wait()
             keeper: ClockKeeper = holder["keeper"]
-            await keeper.take_partitions(owned)
+            await riding_out(lambda: keeper.take_partitions(owned), "sla_rebuild")
             await wait_caught_up(settings.kafka_bootstrap_servers, settings.group("sla"), inputs,
                                  lambda tps: service.app.consumer.highwaters(*tps),
                                  settings.sla_catch_up_limit_seconds,

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from schemas.envelope import Event
 from schemas.topics import SLA
+from services.runtime.outage import riding_out
 from services.runtime.producer import EventProducer, Outgoing
 from services.runtime.stream import crash_process
 from services.sla.case_state import CaseState
@@ -120,7 +121,8 @@ class ClockKeeper:
 
     async def _write(self, stored: list[StoredCase], summaries: list[Summary],
                      events: list[Event]) -> None:
-        await self.store.save_many(stored, summaries)
+        # The events are out: the cases must be written, after an outage too.
+        await riding_out(lambda: self.store.save_many(stored, summaries), "sla_fired_write")
         self._writing.difference_update(s.id for s in stored)
         for s, summary in zip(stored, summaries, strict=True):
             self.timer.schedule(summary.next_due, s.id)

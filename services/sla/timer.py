@@ -9,8 +9,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Protocol
 
+from services.runtime.outage import riding_out
 from services.sla.due_heap import DueHeap
 
 log = logging.getLogger(__name__)
@@ -87,5 +89,6 @@ class DeadlineTimer:
                 now = self.clock.now()
                 ids = self.heap.pop_due(now, BATCH)
                 if ids:
-                    await self._fire(ids, now)
+                    # The popped ids are fired again, not lost, while the database is away.
+                    await riding_out(partial(self._fire, ids, now), "sla_timer")
             await asyncio.sleep(0)  # let waiting agents take the lock between batches

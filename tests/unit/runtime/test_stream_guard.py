@@ -79,11 +79,29 @@ async def test_unexpected_error_crashes_instead_of_acking(service: StreamService
     service.crash = crashes.append
 
     async def handler(events: Sequence[Event]) -> Sequence[Outgoing]:
-        raise ConnectionError("database went away")
+        raise KeyError("a bug")
 
     agent = service.consume_batch(RECEIVED, handler, name="guard_crash")
     async with agent.test_context() as ctx:
         event = await ctx.put(encode(received(2)))
         await until(lambda: crashes)
         assert not event.message.acked
-    assert [type(c) for c in crashes] == [ConnectionError]
+    assert [type(c) for c in crashes] == [KeyError]
+
+
+async def test_a_database_outage_is_ridden_out_then_acked(service: StreamService) -> None:
+    crashes: list[BaseException] = []
+    service.crash = crashes.append
+    calls: list[int] = []
+
+    async def handler(events: Sequence[Event]) -> Sequence[Outgoing]:
+        calls.append(len(events))
+        if len(calls) == 1:
+            raise ConnectionRefusedError(111, "database restarting")
+        return []
+
+    agent = service.consume_batch(RECEIVED, handler, name="guard_outage")
+    async with agent.test_context() as ctx:
+        event = await ctx.put(encode(received(3)))
+        await until(lambda: event.message.acked)
+    assert crashes == [] and calls == [1, 1]  # the same batch, run again
