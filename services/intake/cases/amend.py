@@ -44,16 +44,19 @@ class Known:
     ticket: str
     description: str
     status: str
+    reporter_name: str | None = None  # as the registry knows it, masked in every edit
 
 
 async def known_case(pool: asyncpg.Pool, channel: str, message_id: str) -> Known | None:
-    """The case opened for this channel message, with its current text and status."""
+    """The case opened for this channel message, with its current text, status and the name
+    of its reporter."""
     row = await pool.fetchrow(
-        "SELECT c.complaint_id, c.ticket, s.description, s.status FROM cases c"
+        "SELECT c.complaint_id, c.ticket, s.description, s.status, r.name FROM cases c"
         " JOIN case_status s USING (complaint_id)"
+        " LEFT JOIN reporters r ON r.reporter_id = c.reporter_id"
         " WHERE c.channel = $1 AND c.channel_message_id = $2", channel, message_id)
-    return Known(row["complaint_id"], row["ticket"], row["description"], row["status"]) \
-        if row else None
+    return Known(row["complaint_id"], row["ticket"], row["description"], row["status"],
+                 row["name"]) if row else None
 
 
 async def reporter_identity(pool: asyncpg.Pool, complaint_id: str) -> str | None:
@@ -62,14 +65,21 @@ async def reporter_identity(pool: asyncpg.Pool, complaint_id: str) -> str | None
         " WHERE c.complaint_id = $1", complaint_id)
 
 
-def masked(text: str) -> str:
-    return mask_text(text, ())[:MAX_TEXT]
+def masked(text: str, names: tuple[str, ...] = ()) -> str:
+    return mask_text(text, names)[:MAX_TEXT]
+
+
+def edit_names(case: Known, amendment: Amendment) -> tuple[str, ...]:
+    """The reporter's names an edit's text is masked with, as the original's was: the
+    registered one and the one the edit came with ("Saya Rina ..." again in the new text)."""
+    now_named = amendment.opens.reporter.name if amendment.opens else None
+    return tuple(dict.fromkeys(n for n in (case.reporter_name, now_named) if n))
 
 
 def edited_event(case: Known, amendment: Amendment, tenant: str, now: datetime,
                  attachments: tuple[Attachment, ...] = ()) -> ComplaintEdited | None:
     """The edit's event, or None when the new text is what the case already says."""
-    text = masked(amendment.text or "")
+    text = masked(amendment.text or "", edit_names(case, amendment))
     if not text or text == case.description:
         return None
     return ComplaintEdited(

@@ -1,8 +1,12 @@
 """Generated citizens' personal data, sent through the channels, is nowhere it does not belong.
 
-Searched: every Kafka topic of this run's prefix (only notifications.requests may carry a
-recipient), the services' log files, their metric labels, dead-letter records, error
-responses and the agencies' webhooks. Zero raw hits.
+Channels: the generic API, WhatsApp, Instagram, Facebook (Page comments, their edits, and
+Messenger messages that intake does not read), X (signed webhook, and the filtered stream with
+edits that intake reads itself), TikTok comments (polled by intake), e-mail, Open311 and the
+submissions topic. Searched: every Kafka topic of this run's prefix (only
+notifications.requests may carry a recipient, and raw complaints.submissions is what callers
+wrote), the services' log files, their metric labels, dead-letter records, error responses
+and the agencies' webhooks. Zero raw hits.
 """
 
 from __future__ import annotations
@@ -10,88 +14,30 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import random
-import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from schemas.topics import NOTIFY_OUTCOMES, NOTIFY_REQUESTS, SUBMISSIONS, agency_topic
+from schemas.topics import NOTIFY_OUTCOMES, NOTIFY_REQUESTS, SUBMISSIONS, UPDATED, agency_topic
 from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
+from tests.integration.security import social
+from tests.integration.security.citizens import PEOPLE, Citizen, hits
 from tests.support.kafka import Watcher, produce
 from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
 from tests.support.receiver import Receiver
 from tests.support.stack import service_env
 
-SEED = 20261201
-FIRST = ["Rusdiana", "Wahyuningsih", "Sumarjono", "Hendrawati", "Kusnadiharja", "Marlinda",
-         "Suryaningrum", "Bambangsutejo"]
-LAST = ["Pardomuan", "Simanjuntakia", "Wiraatmaja", "Kartasasmita", "Lubisantara", "Nainggolanu"]
 META_SECRET = "uji-rahasia-meta-pii"
 SECRET = "uji-rahasia-webhook"
 OWN_MAIL = "aduan@ketapangkab.example.go.id"
-
-
-@dataclass(frozen=True)
-class Citizen:
-    first: str
-    last: str
-    national: str  # 8xxxxxxxxx: the digits every written form of the number contains
-    email: str
-    nik: str
-
-    @property
-    def name(self) -> str:
-        return f"{self.first} {self.last}"
-
-    def phone(self, form: int) -> str:
-        n = self.national
-        return [f"+62{n}", f"0{n}", f"+62 {n[:3]}-{n[3:7]}-{n[7:]}", f"0{n[:3]} {n[3:7]} {n[7:]}",
-                f"62{n}"][form % 5]
-
-    def text(self, form: int) -> str:
-        return (f"Saya {self.first} dari Kelurahan Sampit. Jalan berlubang besar di depan SDN 3, "
-                f"banyak lubang. Hubungi {self.phone(form + 1)} atau {self.email}, "
-                f"NIK {self.nik}.")
-
-    @property
-    def handle(self) -> str:
-        return f"{self.first.lower()}.{self.last.lower()}_ig"
-
-    def raw(self) -> list[re.Pattern[str]]:
-        """What counts as a raw hit: the number's digits, the address, the NIK, the names,
-        the social-media handle."""
-        digits = r"[\s.-]?".join(self.national)
-        return [re.compile(digits), re.compile(re.escape(self.email), re.I),
-                re.compile(self.nik), re.compile(rf"\b{self.first}\b", re.I),
-                re.compile(rf"\b{self.last}\b", re.I), re.compile(re.escape(self.handle))]
-
-
-def citizens(count: int) -> list[Citizen]:
-    rng = random.Random(SEED)
-    made = []
-    for i in range(count):
-        first, last = FIRST[i % len(FIRST)], rng.choice(LAST)
-        national = "8" + rng.choice("1235789") + "".join(rng.choice("0123456789")
-                                                         for _ in range(8))
-        email = f"{first.lower()}.{last.lower()}{rng.randint(10, 99)}@surel.example"
-        nik = "6104" + "".join(rng.choice("0123456789") for _ in range(12))
-        made.append(Citizen(first, last, national, email, nik))
-    return made
-
-
-PEOPLE = citizens(8)
-
-
-def hits(text: str, people: list[Citizen] = PEOPLE) -> list[str]:
-    return [f"{p.name}: {pattern.pattern}" for p in people for pattern in p.raw()
-            if pattern.search(text)]
+RUN = f"{uuid.uuid4().int % 10**8:08d}"  # message ids of this run (the database is shared)
+SOCIAL = {"facebook", "x", "tiktok"}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +47,13 @@ async def inbox() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-async def services(stack: RuntimeSettings, inbox: Receiver
+async def platforms(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
+    async with social.platforms(RUN, Path(tmp_path_factory.mktemp("pii"))) as env:
+        yield env
+
+
+@pytest.fixture(scope="module")
+async def services(stack: RuntimeSettings, inbox: Receiver, platforms: dict[str, str]
                    ) -> AsyncIterator[dict[str, ServiceProcess]]:
     ports = {name: free_port() for name in ("intake", "router", "sla", "notifier")}
     env = service_env(
@@ -110,7 +62,7 @@ async def services(stack: RuntimeSettings, inbox: Receiver
         TANGGAP_SLA_WEB_PORT=str(ports["sla"]), TANGGAP_NOTIFIER_WEB_PORT=str(ports["notifier"]),
         TANGGAP_NOTIFIER_WEBHOOK_URL=f"{inbox.url}/hooks/{{agency}}",
         TANGGAP_NOTIFIER_WEBHOOK_SECRET=SECRET, TANGGAP_META_APP_SECRET=META_SECRET,
-        TANGGAP_EMAIL_OWN_ADDRESSES=json.dumps([OWN_MAIL]))
+        TANGGAP_EMAIL_OWN_ADDRESSES=json.dumps([OWN_MAIL]), **platforms)
     procs = {name: ServiceProcess(name, port, env, tag=f"pii-{name}")
              for name, port in ports.items()}
     for proc in procs.values():
@@ -206,6 +158,7 @@ async def send_everything(intake: str, stack: RuntimeSettings) -> list[str]:
                 {"channel": "call_center", "channel_message_id": uuid.uuid4().hex,
                  "text": person.text(i), "reporter": reporter, "ktp": person.nik}).encode(),
                 key=b"refused")
+        await social.send_social(http, META_SECRET, RUN)
     return errors
 
 
@@ -248,20 +201,37 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     return consumer.partitions_for_topic(topic) or {0}
 
 
+def delivered_on(value: bytes | None) -> str | None:
+    """The channel of a NotificationDelivered record, else None."""
+    try:
+        event = json.loads(value or b"{}")
+    except ValueError:
+        return None
+    return event.get("channel") if event.get("type") == "NotificationDelivered" else None
+
+
 async def test_no_raw_personal_data_outside_its_place(
         stack: RuntimeSettings, services: dict[str, ServiceProcess], inbox: Receiver) -> None:
     async with Watcher(stack, NOTIFY_OUTCOMES.name, agency_topic("dinas-pupr"),
-                       SUBMISSIONS.dlq) as watch:
+                       SUBMISSIONS.dlq, UPDATED.name) as watch:
         errors = await send_everything(services["intake"].url, stack)
         # Every case reached its agency and every acknowledgement has an outcome (citizens'
         # channels are not configured here: their notices fail and are dead-lettered).
         await watch.wait_for(lambda r: r.topic == stack.topic(agency_topic("dinas-pupr")),
-                             count=6 * len(PEOPLE), timeout=240)
+                             count=10 * len(PEOPLE), timeout=240)
         await watch.wait_for(lambda r: r.topic == stack.topic(NOTIFY_OUTCOMES.name)
                              and b"NotificationFailed" in r.value, count=4 * len(PEOPLE),
                              timeout=240)
         await watch.wait_for(lambda r: r.topic == stack.topic(SUBMISSIONS.dlq),
                              count=len(PEOPLE), timeout=120)
+        # Facebook, X and TikTok: each acknowledgement reached the center's desk (no platform
+        # token is configured), and the Facebook and X stream edits were applied.
+        await watch.wait_for(lambda r: r.topic == stack.topic(NOTIFY_OUTCOMES.name)
+                             and delivered_on(r.value) in SOCIAL, count=4 * len(PEOPLE),
+                             timeout=240)
+        await watch.wait_for(lambda r: r.topic == stack.topic(UPDATED.name)
+                             and b"ComplaintEdited" in r.value, count=2 * len(PEOPLE),
+                             timeout=120)
 
     found = await every_record(stack)
     allowed = {stack.topic(NOTIFY_REQUESTS.name), stack.topic(SUBMISSIONS.name)}
@@ -269,8 +239,12 @@ async def test_no_raw_personal_data_outside_its_place(
              if topic not in allowed}
     assert stack.topic(NOTIFY_REQUESTS.dlq) in found and stack.topic(SUBMISSIONS.dlq) in found
     assert {t: h for t, h in leaks.items() if h} == {}
-    # The raw-data topics do hold the data: the search would have found it.
-    assert hits("\n".join(found[stack.topic(NOTIFY_REQUESTS.name)]))
+    # The raw-data topics do hold the data (the new channels' handles and ids as the
+    # acknowledgements' context): the search would have found it.
+    requests = "\n".join(found[stack.topic(NOTIFY_REQUESTS.name)])
+    assert hits(requests)
+    assert all(p.x_handle in requests and p.tiktok_handle in requests
+               and p.user_id("facebook") in requests for p in PEOPLE)
 
     async with httpx.AsyncClient(timeout=30) as http:
         metrics = {name: (await http.get(f"{p.url}/metrics")).text
@@ -280,9 +254,15 @@ async def test_no_raw_personal_data_outside_its_place(
     assert all("detail" in e for e in errors)
     # The center's own desk is told how to reach a citizen known only by a social-media
     # handle (its operators reply on the platform); the agencies learn nothing of the kind.
+    # Facebook, X and TikTok follow Instagram's rule: the desk's hooks are not searched, and
+    # they do carry the handle (a Facebook user's is their page-scoped id).
     hooks = "\n".join(h.body.decode(errors="replace") for h in inbox.requests
                       if not h.path.startswith("/hooks/diskominfo"))
     assert hooks and hits(hooks) == []
+    desk = "\n".join(h.body.decode(errors="replace") for h in inbox.requests
+                     if h.path.startswith("/hooks/diskominfo"))
+    assert all(p.x_handle in desk and p.tiktok_handle in desk and p.user_id("facebook") in desk
+               for p in PEOPLE)
     stop_all(services.values())  # flushed: the whole log is searched, shutdown lines included
     for proc in services.values():
         log = proc.log_path.read_text(errors="replace")

@@ -1,0 +1,40 @@
+"""Edits of open cases: the new text is masked like the original, the reporter's name too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from schemas.enums import Channel
+from schemas.intake import ComplaintSubmission
+from services.intake.cases.amend import Known, edited_event
+from services.intake.channels.inbound import Amendment
+
+NOW = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
+CASE = Known("c-1", "KTP-2026-000001", "Saya [nama] dari Sampit, jalan berlubang.", "open",
+             reporter_name="Rusdiana Pardomuan")
+
+
+def edit(text: str, author: str | None = None) -> Amendment:
+    opens = ComplaintSubmission(channel=Channel.FACEBOOK, channel_message_id="k1", text=text,
+                                reporter={"name": author, "handle": "100"}) if author else None
+    return Amendment("edit", Channel.FACEBOOK, "k1", "edited:2", text=text, opens=opens)
+
+
+def test_edited_text_masks_the_registered_reporters_name() -> None:
+    event = edited_event(CASE, edit("Saya Rusdiana dari Sampit, jalan berlubang di SDN 3. "
+                                    "Hubungi 081234567890."), "ketapang", NOW)
+    assert event is not None
+    assert "Rusdiana" not in event.text and "081234567890" not in event.text
+    assert event.text.startswith("Saya [nama] dari Sampit")
+
+
+def test_edited_text_masks_the_name_the_edit_came_with() -> None:
+    unnamed = Known(CASE.complaint_id, CASE.ticket, CASE.description, CASE.status)
+    event = edited_event(unnamed, edit("Saya Wahyuningsih Lubis, jalan berlubang di SDN 3.",
+                                       "Wahyuningsih Lubis"), "ketapang", NOW)
+    assert event is not None and "Wahyuningsih" not in event.text and "Lubis" not in event.text
+
+
+def test_an_edit_back_to_the_same_masked_text_changes_nothing() -> None:
+    assert edited_event(CASE, edit("Saya Rusdiana dari Sampit, jalan berlubang."), "ketapang",
+                        NOW) is None
