@@ -65,7 +65,9 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
                       TextColumn("{task.completed}/{task.total} records")) as bar:
             task = bar.add_task(service, total=None)
             result = await replay(settings, target.inputs, target.outputs, target.handler,
-                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t),
+                                  uncompared=target.uncompared, prepare=target.prepare,
+                                  finish=target.finish)
     finally:
         await target.close()
     _print_result(service, result)

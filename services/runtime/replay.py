@@ -28,6 +28,8 @@ from services.runtime.settings import RuntimeSettings
 
 BatchHandler = Callable[[Sequence[Event]], Awaitable[Sequence[Outgoing]]]
 Progress = Callable[[int, int], None]  # (records read, records in total)
+Recorded = dict[tuple[str, str], dict[str, Any]]  # (catalogue topic, event id) -> document
+Finish = Callable[[], Awaitable[Sequence[Outgoing]]]
 # The time an event was emitted is the wall clock of the run, and a replay under candidate
 # rules names their version: everything else must be equal (that is the decision).
 UNCOMPARED = frozenset({"occurred_at", "rules_version"})
@@ -43,6 +45,31 @@ class ReplayTarget:
     handler: BatchHandler
     live_schema: str | None
     close: Callable[[], Awaitable[None]]
+    uncompared: frozenset[str] = UNCOMPARED  # fields that are not the decision
+    # Shown the log's outputs before the inputs run (e.g. how far the live timer got).
+    prepare: Callable[[Recorded], None] | None = None
+    # Outputs owed once the inputs end (e.g. a timer's firings up to the log's horizon).
+    finish: Finish | None = None
+
+
+class Recorder:
+    """An EventProducer stand-in for handlers that send their own output: keeps, never sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def send(self, topic: str, event: Event) -> None:
+        self.sent.append((topic, event))
+
+    async def send_many(self, outgoing: Any, *_: Any, **__: Any) -> None:
+        self.sent.extend(outgoing)
+
+    async def send_raw(self, *_: Any, **__: Any) -> None:
+        """Dead letters: not a decision the log is compared on."""
+
+    def take(self) -> list[Outgoing]:
+        taken, self.sent = self.sent, []
+        return taken
 
 
 @dataclass
@@ -64,8 +91,8 @@ class ReplayResult:
         return not (self.differing or self.unrecorded or self.not_reproduced)
 
 
-def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in UNCOMPARED}
+def _comparable(doc: dict[str, Any], uncompared: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in uncompared}
 
 
 async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[TopicPartition]:
@@ -80,10 +107,9 @@ async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[
             for p in d["partitions"]]
 
 
-async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]
-                        ) -> dict[tuple[str, str], dict[str, Any]]:
+async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]) -> Recorded:
     """Every output the log holds, by (catalogue topic, event id)."""
-    recorded: dict[tuple[str, str], dict[str, Any]] = {}
+    recorded: Recorded = {}
     async for record, name in _read(settings, specs, 5000):
         try:
             doc = orjson.loads(record.value or b"null")
@@ -131,9 +157,13 @@ async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: in
 
 async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                  outputs: Sequence[TopicSpec], handler: BatchHandler, batch: int = 2000,
-                 progress: Progress | None = None) -> ReplayResult:
+                 progress: Progress | None = None, *, uncompared: frozenset[str] = UNCOMPARED,
+                 prepare: Callable[[Recorded], None] | None = None,
+                 finish: Finish | None = None) -> ReplayResult:
     """Run the recorded inputs through `handler` (publishing nothing) and compare outputs."""
     recorded = await read_recorded(settings, outputs)
+    if prepare is not None:
+        prepare(recorded)
     watched = {s.name for s in outputs}
     result = ReplayResult()
     seen_inputs: set[str] = set()
@@ -141,8 +171,8 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
     started = time.perf_counter()
     pending: list[Event] = []
 
-    async def run(events: list[Event]) -> None:
-        for topic, out in await handler(events):
+    def compare(outgoing: Sequence[Outgoing]) -> None:
+        for topic, out in outgoing:
             result.outputs += 1
             key = (topic, str(out.event_id))
             emitted.add(key)
@@ -152,7 +182,7 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                 continue
             if logged is None:
                 result.unrecorded.append({"topic": topic, "event": doc})
-            elif _comparable(logged) != _comparable(doc):
+            elif _comparable(logged, uncompared) != _comparable(doc, uncompared):
                 result.differing.append({"topic": topic, "recorded": logged, "replayed": doc})
             else:
                 result.matched += 1
@@ -167,13 +197,18 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
         result.inputs += 1
         pending.append(event)
         if len(pending) >= batch:
-            await run(pending)
+            compare(await handler(pending))
             pending = []
     if pending:
-        await run(pending)
+        compare(await handler(pending))
+    if finish is not None:
+        compare(await finish())
     result.seconds = time.perf_counter() - started
+    # Expected again: what a replayed input caused, and what a re-emitted output caused (an
+    # SLA clock's stages name its SlaStarted as their cause).
+    causes = seen_inputs | {event_id for _, event_id in emitted}
     for (topic, event_id), doc in recorded.items():
-        if str(doc.get("causation_id")) in seen_inputs and (topic, event_id) not in emitted:
+        if str(doc.get("causation_id")) in causes and (topic, event_id) not in emitted:
             result.not_reproduced.append({"topic": topic, "recorded": doc})
     return result
 

@@ -23,6 +23,8 @@ from services.sla.timer import Clock, SystemClock
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA = "sla"
+# The keeper's inputs, in one place: the live agents and `tanggap replay sla` read these.
+INPUTS = (ASSIGNED, RESPONSES, REDIRECTED)
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +34,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
                             routers=[report_router(settings, policy)])
     holder: dict[str, Any] = {}
     input_topic = settings.topic(ASSIGNED.name)
-    input_topics = {settings.topic(spec.name) for spec in (ASSIGNED, RESPONSES, REDIRECTED)}
+    input_topics = {settings.topic(spec.name) for spec in INPUTS}
 
     async def open_resources() -> None:
         pool = await connect(settings.database_url, SCHEMA)
