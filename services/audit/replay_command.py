@@ -67,7 +67,7 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
             result = await replay(settings, target.inputs, target.outputs, target.handler,
                                   progress=lambda d, t: bar.update(task, completed=d, total=t),
                                   uncompared=target.uncompared, prepare=target.prepare,
-                                  finish=target.finish)
+                                  finish=target.finish, in_time_order=target.in_time_order)
     finally:
         await target.close()
     _print_result(service, result)

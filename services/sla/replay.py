@@ -4,9 +4,10 @@
 output, here to a Recorder. Its timer fires by wall clock when it runs live, so a replay drives
 it by the log's own times instead: the inputs are applied in `occurred_at` order (a log read
 partition by partition is not in time order across topics, and an answer applied before its
-assignment would move no clock), and before each chunk every stage due by the chunk's first
-input is fired. At the end, stages are fired up to the horizon: the latest SLA event the log
-holds, i.e. the last instant the live timer is known to have run. A stage's event id and
+assignment would move no clock; this holds the whole log in memory), and before each chunk
+every stage due by the chunk's first input is fired. At the end, stages are fired up to the
+horizon: the latest SLA event the log holds, the last instant the live timer is known to have
+run. A stage's event id and
 content (fire_at, due_at) come from the clock, not from when it fired, so they compare
 exactly; only *whether* a stage near an input fired before it (a race of the live timer with
 the consumer) or after the horizon (the live service stopped) cannot be reproduced.
@@ -61,7 +62,6 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     keeper = ClockKeeper(CaseStore(pool, conf.group("sla")), recorder, policy,  # type: ignore[arg-type]
                          clock, ASSIGNED.partitions)
     await keeper.take_partitions(frozenset(range(ASSIGNED.partitions)))
-    pending: list[Event] = []
     horizon: dict[str, float] = {}
 
     def prepare(recorded: Recorded) -> None:
@@ -82,18 +82,15 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
                 return
 
     async def handle(events: Sequence[Event]) -> Sequence[Outgoing]:
-        pending.extend(events)  # applied in time order once all are read (see above)
-        return []
+        # In time order (in_time_order below): whatever came due before this chunk's first
+        # input has come due by then, and each input fires its own case's stages up to it.
+        await fire_until(events[0].occurred_at.timestamp())
+        clock.at = max(clock.at, events[-1].occurred_at.timestamp())
+        await keeper.handle_batch(events)
+        return recorder.take()
 
     async def finish() -> Sequence[Outgoing]:
-        pending.sort(key=lambda e: e.occurred_at)
-        for n in range(0, len(pending), BATCH):
-            chunk = pending[n:n + BATCH]
-            await fire_until(chunk[0].occurred_at.timestamp())
-            clock.at = max(clock.at, chunk[-1].occurred_at.timestamp())
-            await keeper.handle_batch(chunk)
-        last = pending[-1].occurred_at.timestamp() if pending else 0.0
-        await fire_until(horizon.get("at", last))
+        await fire_until(horizon.get("at", clock.at))
         return recorder.take()
 
     async def close() -> None:
@@ -102,4 +99,5 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
         await pool.close()
 
     return ReplayTarget(inputs=INPUTS, outputs=(SLA,), handler=handle, live_schema=None,
-                        close=close, uncompared=SLA_UNCOMPARED, prepare=prepare, finish=finish)
+                        close=close, uncompared=SLA_UNCOMPARED, prepare=prepare, finish=finish,
+                        in_time_order=True)
