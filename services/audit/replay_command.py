@@ -75,16 +75,17 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
     if target.live_schema is not None:
         pool = await connect(settings.database_url, fresh, max_size=2)
         try:
-            live = await table_checksums(pool, target.live_schema)
-            rebuilt = await table_checksums(pool, fresh)
+            live = await table_checksums(pool, target.live_schema, target.tables)
+            rebuilt = await table_checksums(pool, fresh, target.tables)
             for table in sorted(set(live) | set(rebuilt)):
                 equal = live.get(table) == rebuilt.get(table)
                 same &= equal
                 typer.echo(f"  table {table}: {'equal' if equal else 'DIFFERS'} "
                            f"(live {live.get(table)}, rebuilt {rebuilt.get(table)})")
                 if not equal and table in live and table in rebuilt:
+                    where = (target.tables or {}).get(table, "true")
                     for side, row in await differing_rows(pool, target.live_schema, fresh,
-                                                          table):
+                                                          table, where=where):
                         typer.echo(f"    {side:7} {row[:200]}")
             if not keep:
                 await pool.execute(f'DROP SCHEMA IF EXISTS "{fresh}" CASCADE')

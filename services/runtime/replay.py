@@ -10,7 +10,7 @@ compared with the record of the same derived event id on its topic in the log; a
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,9 @@ class ReplayTarget:
     # Outputs owed once the inputs end (e.g. a timer's firings up to the log's horizon).
     finish: Finish | None = None
     in_time_order: bool = False  # see replay()
+    # The tables to compare with the live schema, each restricted to the rows matching a SQL
+    # condition (where live tables are shared by namespaces); None: every table, whole.
+    tables: Mapping[str, str] | None = None
 
 
 class Recorder:
@@ -125,6 +128,8 @@ async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: in
                 progress: Progress | None = None) -> Any:
     """Records of the topics from offset zero to their end now, in getmany batches."""
     names = {settings.topic(s.name): s.name for s in specs}
+    if not names:
+        return  # a target that compares no outputs
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 **kafka_client_options(settings),
                                 group_id=None, enable_auto_commit=False,
@@ -224,26 +229,30 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
     return result
 
 
-async def table_checksums(pool: asyncpg.Pool, schema: str) -> dict[str, tuple[int, str]]:
-    """(rows, md5 of the rows in order) per table of a schema, its migrations excepted."""
-    tables = [r["table_name"] for r in await pool.fetch(
+async def table_checksums(pool: asyncpg.Pool, schema: str,
+                          only: Mapping[str, str] | None = None) -> dict[str, tuple[int, str]]:
+    """(rows, md5 of the rows in order) per table of a schema, its migrations excepted;
+    `only`: just these tables, each restricted to its rows matching a SQL condition."""
+    tables = list(only) if only is not None else [r["table_name"] for r in await pool.fetch(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND "
         "table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1", schema)]
     sums = {}
     for table in tables:
+        where = (only or {}).get(table, "true")
         row = await pool.fetchrow(
             f'SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E\'\\n\' ORDER BY '
-            f't::text), \'\')) AS sum FROM "{schema}"."{table}" t')
+            f't::text), \'\')) AS sum FROM "{schema}"."{table}" t WHERE {where}')
         sums[table] = (row["n"], row["sum"])
     return sums
 
 
 async def differing_rows(pool: asyncpg.Pool, live: str, rebuilt: str, table: str,
-                         limit: int = 20) -> list[tuple[str, str]]:
+                         limit: int = 20, where: str = "true") -> list[tuple[str, str]]:
     """Rows of one table in one schema and not the other: ("live"|"rebuilt", row text)."""
     rows = await pool.fetch(
-        f'(SELECT \'live\' AS side, t::text AS row FROM "{live}"."{table}" t EXCEPT '
-        f'SELECT \'live\', t::text FROM "{rebuilt}"."{table}" t) UNION ALL '
+        f'(SELECT \'live\' AS side, t::text AS row FROM "{live}"."{table}" t WHERE {where} '
+        f'EXCEPT SELECT \'live\', t::text FROM "{rebuilt}"."{table}" t) UNION ALL '
         f'(SELECT \'rebuilt\', t::text FROM "{rebuilt}"."{table}" t EXCEPT '
-        f'SELECT \'rebuilt\', t::text FROM "{live}"."{table}" t) LIMIT {int(limit)}')
+        f'SELECT \'rebuilt\', t::text FROM "{live}"."{table}" t WHERE {where}) '
+        f'LIMIT {int(limit)}')
     return [(r["side"], r["row"]) for r in rows]
