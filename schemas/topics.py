@@ -90,7 +90,8 @@ RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
               producers=("intake",), consumers=("router", "intake", "console"))
 UPDATED = _t("complaints.updated", (ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
               "a case's content changed after it opened: edited or withdrawn by the citizen, "
-              "or completed by a deferred look-up", producers=("intake",), consumers=("intake",))
+              "or completed by a deferred look-up", producers=("intake",),
+              consumers=("router", "sla", "intake"))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number", producers=("intake",))
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",
@@ -152,7 +153,10 @@ def agency_party(code: str) -> str:
 def agency_topics(directory: Directory) -> tuple[TopicSpec, ...]:
     """One assignment topic per agency that can hold a case, derived from the directory."""
     return tuple(
-        _t(agency_topic(code), (ComplaintAssigned,), f"assignments of {code}", partitions=3,
+        _t(agency_topic(code), (ComplaintAssigned, ComplaintEdited, ComplaintEnriched,
+                                ComplaintWithdrawn),
+           f"assignments of {code}, and what the citizen changed in the cases it holds",
+           partitions=3,
            producers=("router",), consumers=(agency_party(code),))
         for code in directory.assignable()
     )

@@ -1,58 +1,64 @@
-"""An edited (or completed) case still in triage is routed again on its new text.
+"""A case changed after it was routed: edited, completed by a deferred look-up, or withdrawn.
 
-Kept apart from handlers.py (being reworked): `reroute_edited` is the pure decision,
-`reroute_case` the consumer body for complaints.updated, run with RouterHandlers' once-only
-bookkeeping. A case an agency already holds keeps its holder: the agency sees the edit.
+Pure, as casework.py: an edited (or completed) case still in triage is routed again on its new
+text; a case an agency holds keeps its holder, and the agency is told on its own assignment
+topic (the edit with the router's masking, or the withdrawal), since that topic is all an
+agency reads. Suppressed and external cases only keep the new text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-
-import asyncpg
 
 from schemas.directory import Directory
 from schemas.enums import Disposition
-from schemas.envelope import Event
-from schemas.intake import ComplaintEdited, ComplaintEnriched
-from services.router import store
+from schemas.intake import ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn
+from schemas.topics import agency_topic
 from services.router.casestate import CaseState, publish
 from services.router.casework import Change, _to
 from services.router.decide import judge
-from services.router.handlers import NOTHING, RouterHandlers
 from services.router.rules import RuleSet
-from services.runtime.producer import Outgoing
+
+Amendment = ComplaintEdited | ComplaintEnriched | ComplaintWithdrawn
+
+
+def amend(state: CaseState, event: Amendment, rules: RuleSet, directory: Directory) -> Change:
+    """What one amendment does to a routed case."""
+    if isinstance(event, ComplaintWithdrawn):
+        return withdrawn(state, event)
+    return reroute_edited(state, event, rules, directory)
 
 
 def reroute_edited(state: CaseState, event: ComplaintEdited | ComplaintEnriched,
                    rules: RuleSet, directory: Directory) -> Change:
-    """Route a triaged case again on its edited text; any other case only keeps the text."""
-    if state.disposition is not Disposition.TRIAGE:
-        return Change(state, [], f"{state.disposition} case: the holder sees the edit")
+    """Route a triaged case again on its edited text; a held case's agency sees the edit."""
     text, verdict = judge(event.text, event.channel, rules, state.kecamatan, state.category)
+    if state.disposition is Disposition.ASSIGNED:
+        # The agency reads the router's masking of the new text, under an id of the router's.
+        told = event.model_copy(update={**event.caused("agency-told"), "text": text})
+        return Change(replace(state, text=text), [(agency_topic(state.agency), told)],
+                      f"{state.agency} told of the {_what(event)}")
+    if state.disposition is not Disposition.TRIAGE:
+        return Change(replace(state, text=text), [], f"{state.disposition} case: text kept")
     edited = replace(state, text=text, kecamatan=verdict.kecamatan or state.kecamatan,
                      category=verdict.category or state.category, flags=verdict.flags,
                      priority=verdict.priority)
     if verdict.disposition is not Disposition.ASSIGNED or verdict.agency is None:
         return Change(edited, [], "still in triage after the edit: " + verdict.reason)
     decision = _to(edited, event, verdict.agency, rules, directory, state.agency_chain,
-                   "router", "routed again after the citizen's edit: " + verdict.reason,
+                   "router", f"routed again after the {_what(event)}: " + verdict.reason,
                    decided_by=verdict.decided_by or "rules")
     return Change(edited.holding(decision), publish(decision))
 
 
-async def reroute_case(handlers: RouterHandlers, event: Event) -> Sequence[Outgoing]:
-    """Consumer body for complaints.updated (withdrawals are the SLA's and the notifier's)."""
-    if not isinstance(event, ComplaintEdited | ComplaintEnriched):
-        return NOTHING
+def withdrawn(state: CaseState, event: ComplaintWithdrawn) -> Change:
+    """The holding agency is told; the triage queue and the clocks learn it from the event."""
+    if state.disposition is not Disposition.ASSIGNED:
+        return Change(state, [], f"withdrawn while {state.disposition}")
+    told = event.model_copy(update=event.caused("agency-told"))
+    return Change(state, [(agency_topic(state.agency), told)],
+                  f"{state.agency} told of the withdrawal")
 
-    async def decider(conn: asyncpg.Connection) -> tuple[list[Outgoing], str]:
-        state = await store.load_case(conn, handlers.scope, event.complaint_id)
-        if state is None:
-            return [], "not routed yet"  # the case's own text is routed when it arrives
-        change = reroute_edited(state, event, handlers.rules, handlers.directory)
-        await store.save_case(conn, handlers.scope, change.state)
-        return change.outgoing, change.note
 
-    return await handlers._once(event, "amendment", decider)
+def _what(event: ComplaintEdited | ComplaintEnriched) -> str:
+    return "citizen's edit" if isinstance(event, ComplaintEdited) else "deferred look-up"

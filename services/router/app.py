@@ -1,10 +1,11 @@
-"""Router's Faust worker: route_complaint, apply_operator_command and redirect_case agents."""
+"""Router's Faust worker: route_complaint, apply_operator_command, redirect_case and
+amend_case agents."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from schemas.topics import COMMANDS, RECEIVED, RESPONSES, catalogue
+from schemas.topics import COMMANDS, RECEIVED, RESPONSES, UPDATED, catalogue
 from services.router.handlers import RouterHandlers
 from services.router.outbox import KafkaLookup, Outbox
 from services.router.rules import load_rules
@@ -44,5 +45,7 @@ def build(settings: RouterSettings) -> StreamService:
     service.consume_batch(COMMANDS, handlers.apply_operator_commands,
                           name="apply_operator_command", after_sent=handlers.mark_sent)
     service.consume_batch(RESPONSES, handlers.redirect_cases, name="redirect_case",
+                          after_sent=handlers.mark_sent)
+    service.consume_batch(UPDATED, handlers.amend_cases, name="amend_case",
                           after_sent=handlers.mark_sent)
     return service

@@ -1,4 +1,5 @@
-"""The router's consumers: route a new case, apply an operator's command, redirect a case.
+"""The router's consumers: route a new case, apply an operator's command, redirect a case,
+follow a case's edits and withdrawal.
 
 A batch of inputs is handled in one transaction: the decisions, the cases' new states and
 the events they cause are committed with one idempotency record per input event, then the
@@ -17,10 +18,16 @@ from prometheus_client import Counter
 from schemas.directory import Directory
 from schemas.enums import Disposition, ResponseKind
 from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
+from schemas.intake import (
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.responses import AgencyResponded
 from schemas.routing import AssignComplaint, ComplaintLinked, Decision
 from services.router import store
+from services.router.amendments import amend
 from services.router.casestate import CaseState
 from services.router.casework import Change, assign_by_operator, redirect
 from services.router.decide import decide, judge
@@ -174,6 +181,8 @@ class RouterHandlers:
     def _apply(self, state: CaseState, event: Event) -> Change:
         if isinstance(event, AssignComplaint):
             return assign_by_operator(state, event, self.rules, self.directory)
+        if isinstance(event, ComplaintEdited | ComplaintEnriched | ComplaintWithdrawn):
+            return amend(state, event, self.rules, self.directory)
         assert isinstance(event, AgencyResponded)
         return redirect(state, event, self.rules, self.directory)
 
@@ -184,7 +193,7 @@ class RouterHandlers:
                 batch.deferred.append(event)
                 return [], "deferred until the complaint is routed"
             change = self._apply(state, event)
-            if change.outgoing:
+            if change.outgoing or change.state != state:
                 batch.save(change.state)
             return change.outgoing, change.note
 
@@ -200,3 +209,7 @@ class RouterHandlers:
         return await self._change_cases(
             [e for e in events if isinstance(e, AgencyResponded)
              and e.kind is ResponseKind.NOT_OURS], "response")
+
+    async def amend_cases(self, events: Sequence[Event]) -> Sequence[Outgoing]:
+        """complaints.updated: a triaged case is routed again, a holder is told (amendments)."""
+        return await self._change_cases(events, "amendment")

@@ -1,6 +1,6 @@
 """The router's replay target: its recorded inputs through its own batch handlers, fresh schema.
 
-`tanggap replay router` reads complaints.received, complaints.commands and complaints.responses
+`tanggap replay router` reads complaints.received, .commands, .responses and .updated
 from offset zero and hands each batch to the same handlers the live agents run, with their
 state in a fresh PostgreSQL schema; the decisions they return are compared with the log. The
 router's tables are shared by every topic namespace (scope), so the live tables are not
@@ -14,7 +14,12 @@ from itertools import groupby
 from typing import Any
 
 from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
+from schemas.intake import (
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.routing import AssignComplaint
 from schemas.topics import (
     ASSIGNED,
@@ -26,6 +31,7 @@ from schemas.topics import (
     RESPONSES,
     SUPPRESSED,
     TRIAGE,
+    UPDATED,
     agency_topics,
     catalogue,
 )
@@ -51,7 +57,9 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     await migrate(pool, fresh_schema, MIGRATIONS)
     handlers.pool, handlers.outbox = pool, Outbox(lookup, partitions)
     by_type = {ComplaintReceived: handlers.route_complaints,
-               AssignComplaint: handlers.apply_operator_commands}
+               AssignComplaint: handlers.apply_operator_commands,
+               **dict.fromkeys((ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
+                               handlers.amend_cases)}
 
     async def handle(events: Sequence[Event]) -> Sequence[Outgoing]:
         # The live agents take one topic each; a replay batch mixes them, in log order.
@@ -69,5 +77,5 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     outputs = (ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED, LINKED,
                *agency_topics(directory))
-    return ReplayTarget(inputs=(RECEIVED, COMMANDS, RESPONSES), outputs=outputs,
+    return ReplayTarget(inputs=(RECEIVED, COMMANDS, RESPONSES, UPDATED), outputs=outputs,
                         handler=handle, live_schema=None, close=close)

@@ -1,5 +1,5 @@
-"""SLA's Faust worker: keep_clocks consumes assignments, answers and redirections; a timer
-fires warnings, breaches and escalations; the web app serves the evaluation report."""
+"""SLA's Faust worker: its agents consume assignments, answers, redirections and withdrawals;
+a timer fires warnings, breaches and escalations; the web app serves the evaluation report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES
+from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, UPDATED
 from services.runtime.database import connect, migrate
 from services.runtime.kafka_security import kafka_client_options
 from services.runtime.stream import StreamService
@@ -20,11 +20,12 @@ from services.sla.routes import report_router
 from services.sla.settings import SlaSettings
 from services.sla.store import CaseStore
 from services.sla.timer import Clock, SystemClock
+from services.sla.transitions import moves_clocks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA = "sla"
-# The keeper's inputs, in one place: the live agents and `tanggap replay sla` read these.
-INPUTS = (ASSIGNED, RESPONSES, REDIRECTED)
+# What moves a clock; complaints.updated also carries edits, which move none.
+INPUTS = (ASSIGNED, RESPONSES, REDIRECTED, UPDATED)
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +66,10 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
     async def keep_clocks(events: Any) -> Any:
         return await holder["keeper"].handle_batch(events)
 
+    async def stop_withdrawn(events: Any) -> Any:
+        withdrawn = [e for e in events if moves_clocks(e)]
+        return await holder["keeper"].handle_batch(withdrawn) if withdrawn else []
+
     async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:
         owned = frozenset(tp.partition for tp in assigned if tp.topic == input_topic)
         inputs = [tp for tp in assigned if tp.topic in input_topics]
@@ -95,4 +100,5 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
     service.consume_batch(ASSIGNED, keep_clocks, name="start_clocks")
     service.consume_batch(RESPONSES, keep_clocks, name="meet_clocks")
     service.consume_batch(REDIRECTED, keep_clocks, name="stop_redirected_clocks")
+    service.consume_batch(UPDATED, stop_withdrawn, name="stop_withdrawn_clocks")
     return service

@@ -58,7 +58,7 @@ class ClockKeeper:
         return await self.handle_batch([event])
 
     async def handle_batch(self, events: Sequence[Event]) -> Sequence[Outgoing]:
-        """Batch handler for assignments, answers and redirections; sends its own output.
+        """Batch handler for assignments, answers, redirections, withdrawals; sends its own output.
 
         Its idempotency lives in the case rows (the inputs each case has seen), so the SLA
         events must be durable before the cases are written: it sends them itself, through

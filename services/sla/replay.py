@@ -30,6 +30,7 @@ from services.sla.policy import load_policy
 from services.sla.settings import SlaSettings
 from services.sla.store import CaseStore
 from services.sla.timer import BATCH
+from services.sla.transitions import moves_clocks
 
 # The policy version names the file a replay was told to use (like a router's rules version).
 SLA_UNCOMPARED = UNCOMPARED | {"policy_version"}
@@ -86,7 +87,9 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
         # input has come due by then, and each input fires its own case's stages up to it.
         await fire_until(events[0].occurred_at.timestamp())
         clock.at = max(clock.at, events[-1].occurred_at.timestamp())
-        await keeper.handle_batch(events)
+        moving = [e for e in events if moves_clocks(e)]  # as the live agents take them
+        if moving:
+            await keeper.handle_batch(moving)
         return recorder.take()
 
     async def finish() -> Sequence[Outgoing]:

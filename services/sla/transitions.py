@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from schemas.enums import Priority, ResponseKind, SlaTarget
 from schemas.envelope import Event
+from schemas.intake import ComplaintWithdrawn
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import ComplaintAssigned, ComplaintRedirected
 from schemas.sla import SlaMet, SlaPaused, SlaResumed, SlaStarted, SlaStopped
@@ -161,6 +162,15 @@ def on_reopened(case: CaseState, ev: ComplaintReopened, at: float, policy: Polic
     return out + [start(case, ev.agency, SlaTarget.RESPONSE, at, ev, policy, now)]
 
 
+def on_withdrawn(case: CaseState, ev: ComplaintWithdrawn, at: float, policy: Policy,
+                 now: float) -> list[Event]:
+    """The citizen deleted the message: the holder's clocks stop (their time so far stays
+    theirs), nobody owes an answer now, and the case is closed."""
+    out = stop_all(case, at, f"withdrawn by the citizen ({ev.reason})", policy, now)
+    case.holder, case.waiting_since, case.closed = None, None, True
+    return out
+
+
 def unchanged(case: CaseState, ev: Event, at: float, policy: Policy, now: float) -> list[Event]:
     return []  # the verdict itself and the final closing move no clock
 
@@ -172,9 +182,15 @@ TRANSITIONS: dict[type[Event], Transition] = {
     ComplaintResolved: on_resolved,  # type: ignore[dict-item]
     ComplaintRedirected: on_redirected,  # type: ignore[dict-item]
     ComplaintReopened: on_reopened,  # type: ignore[dict-item]
+    ComplaintWithdrawn: on_withdrawn,  # type: ignore[dict-item]
     CitizenVerdict: unchanged,
     ComplaintClosed: unchanged,
 }
+
+
+def moves_clocks(event: Event) -> bool:
+    """Whether the keeper takes this input (complaints.updated also carries edits)."""
+    return type(event) in TRANSITIONS
 
 
 def apply(case: CaseState, event: Event, policy: Policy, now: float) -> list[Event]:

@@ -1,7 +1,7 @@
 """Verified replay of the SLA on the real stack: the live keeper runs second-scale clocks
-(met, redirected, warned, breached, escalated); `tanggap replay sla` re-runs its inputs with
-the log's own times and reproduces every SLA event; a shorter target for one agency is
-reported as differences of exactly that agency's cases."""
+(met, redirected, withdrawn, warned, breached, escalated); `tanggap replay sla` re-runs its
+inputs with the log's own times and reproduces every SLA event; a shorter target for one
+agency is reported as differences of exactly that agency's cases."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from schemas.enums import ResponseKind
+from schemas.enums import Channel, ResponseKind
+from schemas.intake import ComplaintWithdrawn
 from schemas.responses import AgencyResponded
 from schemas.routing import ComplaintAssigned, ComplaintRedirected
-from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, SLA, catalogue
+from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, SLA, UPDATED, catalogue
 from services.runtime.admin import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher, produce
 from tests.support.processes import ServiceProcess, free_port, tanggap_bin
 from tests.support.stack import service_env
 
-# Response in 4 s: a warning at 2 s, the breach and the head of agency at 4 s. Answers and
-# redirections come well before the warning, so the live timer never races the consumer.
+# Response in 4 s: a warning at 2 s, the breach and the head of agency at 4 s. Answers,
+# redirections and withdrawals come well before the warning, so the live timer never races
+# the consumer.
 POLICY = """
 version: {version}
 timezone: Asia/Pontianak
@@ -65,7 +67,8 @@ async def test_replay_reproduces_every_clock_event_and_names_the_changed_policy_
     await ensure_topics(stack, catalogue(stack.directory()))
     live_policy = policy(tmp_path / "live.yaml", "replay-seconds-1")
     cases = {f"rs-{run}-{kind}-{agency}": (kind, agency)
-             for kind in ("met", "redirected", "breached") for agency in ("dlh", "dinas-pupr")}
+             for kind in ("met", "redirected", "withdrawn", "breached")
+             for agency in ("dlh", "dinas-pupr")}
     port = free_port()
     sla = ServiceProcess("sla", port, service_env(
         stack.topic_prefix, TANGGAP_SLA_WEB_PORT=str(port),
@@ -84,6 +87,10 @@ async def test_replay_reproduces_every_clock_event_and_names_the_changed_policy_
                 complaint_id=c, ticket=f"KTP-{c[-8:]}", from_agency=a, to_agency=None,
                 reason="bukan kewenangan kami") for c, (k, a) in cases.items()
                 if k == "redirected"))
+            await produce(stack, UPDATED.name, *(ComplaintWithdrawn(
+                complaint_id=c, ticket=f"KTP-{c[-8:]}", channel=Channel.WHATSAPP,
+                channel_message_id=f"wa-{c}", reason="revoke") for c, (k, _) in cases.items()
+                if k == "withdrawn"))
             await watch.wait_event(SLA.name, lambda e: e.complaint_id in cases
                                    and e.type == "SlaEscalated", count=2, timeout=30)
             await asyncio.sleep(0.5)  # any stray firing would be in the log before the replay

@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.intake import ComplaintReceived
-from schemas.topics import COMMANDS, RECEIVED, RESPONSES, catalogue
+from schemas.topics import COMMANDS, RECEIVED, RESPONSES, UPDATED, catalogue
 from services.router.outbox import partition_of
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
@@ -37,7 +37,7 @@ async def wait_for_topics(settings: RuntimeSettings, *topics: str, timeout: floa
 
 @pytest.fixture(scope="package")
 async def router(stack: RuntimeSettings) -> AsyncIterator[ServiceProcess]:
-    await wait_for_topics(stack, RECEIVED.name, COMMANDS.name, RESPONSES.name)
+    await wait_for_topics(stack, RECEIVED.name, COMMANDS.name, RESPONSES.name, UPDATED.name)
     port = free_port()
     proc = ServiceProcess("router", port,
                           service_env(stack.topic_prefix, TANGGAP_ROUTER_WEB_PORT=str(port)),

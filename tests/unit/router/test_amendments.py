@@ -1,12 +1,13 @@
-"""An edited triaged case is routed again; a held case keeps its holder (router addition)."""
+"""An edited triaged case is routed again; a held case keeps its holder, who is told."""
 
 from __future__ import annotations
 
 from schemas.directory import Directory
 from schemas.enums import Channel, Disposition
-from schemas.intake import ComplaintEdited
+from schemas.intake import ComplaintEdited, ComplaintWithdrawn
 from schemas.routing import ComplaintAssigned
-from services.router.amendments import reroute_edited
+from schemas.topics import agency_topic
+from services.router.amendments import amend, reroute_edited
 from services.router.rules import RuleSet
 from tests.unit.router.test_casework import HELD, TRIAGED
 
@@ -26,6 +27,23 @@ def test_triaged_case_edited_into_a_clear_matter_is_assigned(rules: RuleSet,
     assert decision.causation_id is not None and "edit" in (decision.reason or "")
 
 
-def test_held_case_keeps_its_holder_after_an_edit(rules: RuleSet, directory: Directory) -> None:
-    change = reroute_edited(HELD, edit("Lampu jalan mati"), rules, directory)
-    assert change.outgoing == [] and change.state == HELD
+def test_held_case_keeps_its_holder_who_reads_the_masked_edit(rules: RuleSet,
+                                                               directory: Directory) -> None:
+    event = edit("Lampu jalan mati, hubungi 0812 3456 7890")
+    change = reroute_edited(HELD, event, rules, directory)
+    [(topic, told)] = change.outgoing
+    assert topic == agency_topic(HELD.agency) and isinstance(told, ComplaintEdited)
+    assert "[telepon]" in told.text and "3456" not in told.text
+    assert told.event_id != event.event_id and told.causation_id == event.event_id
+    assert change.state.agency == HELD.agency and change.state.text == told.text
+    again = reroute_edited(HELD, event, rules, directory)
+    assert again.outgoing[0][1].event_id == told.event_id  # derived: a redelivery is the same
+
+
+def test_withdrawal_tells_the_holder_and_nobody_else(rules: RuleSet, directory: Directory) -> None:
+    gone = ComplaintWithdrawn(complaint_id="c-7", ticket="KTP-2026-000007",
+                              channel=Channel.WHATSAPP, channel_message_id="wamid.A",
+                              reason="revoke")
+    [(topic, told)] = amend(HELD, gone, rules, directory).outgoing
+    assert topic == agency_topic(HELD.agency) and told.reason == "revoke"
+    assert amend(TRIAGED, gone, rules, directory).outgoing == []

@@ -1,4 +1,4 @@
-"""A withdrawn case's clocks stop and nothing fires for it afterwards (SLA addition)."""
+"""A withdrawn case's clocks stop and nothing fires for it afterwards ."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from schemas.sla import SlaStopped
 from services.sla.case_state import CaseState
 from services.sla.stages import fire_due
 from services.sla.transitions import apply
-from services.sla.withdrawals import register
 from tests.unit.sla.factories import T0, assigned, policy, when
 
 
 def test_withdrawal_stops_the_clock_and_closes_the_case() -> None:
-    register()
     case = CaseState("c1")
     apply(case, assigned("c1", "dinas-pupr", T0), policy(), T0)
     withdrawn = ComplaintWithdrawn(complaint_id="c1", ticket="KTP-1", channel=Channel.WHATSAPP,
