@@ -60,7 +60,9 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     recorders: dict[NotificationChannel, Channel] = {
         name: RecordingChannel(name, failed) for name in configured}
     channels = with_fallbacks(recorders, conf)
-    pool = await connect(conf.database_url, fresh_schema, max_size=2)
+    # The deliverer marks each message delivered as it goes, 16 at once: one connection
+    # each, as live (a pool of two made a replay wait on the pool, not on the code).
+    pool = await connect(conf.database_url, fresh_schema, max_size=8)
     await migrate(pool, fresh_schema, MIGRATIONS)
     recorder = Recorder()
     directory = conf.directory()

@@ -9,8 +9,10 @@ compared with the record of the same derived event id on its topic in the log; a
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +95,20 @@ class ReplayResult:
     @property
     def reproduced(self) -> bool:
         return not (self.differing or self.unrecorded or self.not_reproduced)
+
+
+@contextmanager
+def _quiet_handlers() -> Iterator[None]:
+    """The services' own loggers at WARNING while a replay runs: a line per replayed input
+    (the SLA keeper's, a delivery's) is the live service's account, and on a terminal it
+    costs more than many a handler."""
+    logger = logging.getLogger("services")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _comparable(doc: dict[str, Any], uncompared: frozenset[str]) -> dict[str, Any]:
@@ -189,10 +205,10 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
             key = (topic, str(out.event_id))
             emitted.add(key)
             causes.add(str(out.causation_id))
+            if topic not in watched:
+                continue  # not compared: not worth encoding
             doc = orjson.loads(encode(out))
             logged = recorded.get(key)
-            if topic not in watched:
-                continue
             if logged is None:
                 result.unrecorded.append({"topic": topic, "event": doc})
             elif _comparable(logged, uncompared) != _comparable(doc, uncompared):
@@ -201,23 +217,24 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                 result.matched += 1
 
     carries = {s.name: s.carries for s in inputs}
-    async for record, name in _read(settings, inputs, batch, progress):
-        try:
-            event = decode(record.value, carries[name])
-        except DecodeError:
-            continue  # the live consumer dead-lettered it: it caused nothing
-        seen_inputs.add(str(event.event_id))
-        result.inputs += 1
-        pending.append(event)
-        if len(pending) >= batch and not in_time_order:
-            compare(await handler(pending))
-            pending = []
-    if in_time_order:
-        pending.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
-    for n in range(0, len(pending), batch):
-        compare(await handler(pending[n:n + batch]))
-    if finish is not None:
-        compare(await finish())
+    with _quiet_handlers():
+        async for record, name in _read(settings, inputs, batch, progress):
+            try:
+                event = decode(record.value, carries[name])
+            except DecodeError:
+                continue  # the live consumer dead-lettered it: it caused nothing
+            seen_inputs.add(str(event.event_id))
+            result.inputs += 1
+            pending.append(event)
+            if len(pending) >= batch and not in_time_order:
+                compare(await handler(pending))
+                pending = []
+        if in_time_order:
+            pending.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
+        for n in range(0, len(pending), batch):
+            compare(await handler(pending[n:n + batch]))
+        if finish is not None:
+            compare(await finish())
     result.seconds = time.perf_counter() - started
     # Expected again: what a replayed input caused, what a re-emitted output caused (an SLA
     # clock's stages name its SlaStarted), and what shares a cause with a re-emitted output
