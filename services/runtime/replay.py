@@ -56,6 +56,7 @@ class ReplayTarget:
     # The tables to compare with the live schema, each restricted to the rows matching a SQL
     # condition (where live tables are shared by namespaces); None: every table, whole.
     tables: Mapping[str, str] | None = None
+    note: str | None = None  # printed beside differences: what they may mean for this target
 
 
 class Recorder:

@@ -32,6 +32,10 @@ from services.sla.store import CaseStore
 from services.sla.timer import BATCH
 from services.sla.transitions import moves_clocks
 
+NOTE = ("started, met, stopped, paused and resumed follow the inputs; a warning, breach or "
+        "escalation (clock and stage above) missing on one side, with the same policy, is "
+        "the live timer's timing: it fired the stage before an input it raced, or stopped "
+        "before the stage came due")
 # The policy version names the file a replay was told to use (like a router's rules version).
 SLA_UNCOMPARED = UNCOMPARED | {"policy_version"}
 
@@ -103,4 +107,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     return ReplayTarget(inputs=INPUTS, outputs=(SLA,), handler=handle, live_schema=None,
                         close=close, uncompared=SLA_UNCOMPARED, prepare=prepare, finish=finish,
-                        in_time_order=True)
+                        in_time_order=True, note=NOTE)
