@@ -73,6 +73,10 @@ fi
 export TANGGAP_CONSOLE_AUDIT_URL=${TANGGAP_CONSOLE_AUDIT_URL:-http://127.0.0.1:${TANGGAP_AUDIT_WEB_PORT:-8005}}
 TANGGAP_CONSOLE_AUDIT_KEY=$(cat "$opkey")
 export TANGGAP_CONSOLE_AUDIT_KEY
+# The same operator key lets the case page read a reporter's contact from intake (each read is
+# recorded there with the reason the operator gives).
+TANGGAP_CONSOLE_INTAKE_OPERATOR_KEY=$(cat "$opkey")
+export TANGGAP_CONSOLE_INTAKE_OPERATOR_KEY
 
 "$bin/tanggap" inbox & pids+=($!)
 for service in intake router sla notifier audit console; do

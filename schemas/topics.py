@@ -91,7 +91,7 @@ RECEIVED = _t("complaints.received", (ComplaintReceived,), "a case was opened",
 UPDATED = _t("complaints.updated", (ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn),
               "a case's content changed after it opened: edited or withdrawn by the citizen, "
               "or completed by a deferred look-up", producers=("intake",),
-              consumers=("router", "sla", "intake"))
+              consumers=("router", "sla", "intake", "console"))
 ACKNOWLEDGED = _t("complaints.acknowledged", (ComplaintAcknowledged,),
                   "the citizen is to be told the ticket number", producers=("intake",))
 ASSIGNED = _t("complaints.assigned", (ComplaintAssigned,), "an agency holds the case",

@@ -72,7 +72,7 @@ def may_answer(user: User, holder: str | None, status: str) -> str | None:
 
 
 # As intake's answer endpoint: a case in transit or closed takes no answer.
-ANSWERABLE = frozenset({"assigned", "in_progress", "waiting_for_citizen"})
+ANSWERABLE = frozenset({"assigned", "in_progress", "waiting_for_citizen", "reopened"})
 
 
 def check_new_user(role: Role, agency: str | None, known_agencies: set[str]) -> str | None:

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.console.audit_reader import audit_reader
 from services.console.consumer import ProjectionConsumer, Projector
+from services.console.contact_reader import intake_contact_reader
 from services.console.ratelimit import Buckets
 from services.console.security import Hasher, Signer
 from services.console.settings import ConsoleSettings
@@ -67,6 +68,9 @@ async def build_state(conf: ConsoleSettings, stack: AsyncExitStack) -> ConsoleSt
     if conf.console_audit_url and conf.console_audit_key is not None:
         state.timeline = audit_reader(http, conf.console_audit_url,
                                       conf.console_audit_key.get_secret_value(), state.timeline)
+    if conf.console_intake_operator_key is not None:
+        state.contact = intake_contact_reader(
+            http, conf.console_intake_url, conf.console_intake_operator_key.get_secret_value())
     return state
 
 

@@ -29,6 +29,7 @@ from schemas.topics import (
     SLA,
     SUPPRESSED,
     TRIAGE,
+    UPDATED,
     TopicSpec,
 )
 from services.console import metrics, store
@@ -40,8 +41,8 @@ from services.runtime.producer import EventProducer
 from services.runtime.settings import RuntimeSettings
 
 log = logging.getLogger(__name__)
-TOPICS: tuple[TopicSpec, ...] = (RECEIVED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED,
-                                 LINKED, COMMANDS, RESPONSES, SLA)
+TOPICS: tuple[TopicSpec, ...] = (RECEIVED, UPDATED, ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL,
+                                 REDIRECTED, LINKED, COMMANDS, RESPONSES, SLA)
 
 
 class Projector:

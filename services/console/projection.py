@@ -1,8 +1,9 @@
 """What each lifecycle event means for the console's view of a case: pure, `event` in, change out.
 
 Topics are read in parallel, so a case's events can arrive out of order across topics (an
-assignment before its ComplaintReceived). Facts such as the ticket are set whenever they come;
-the status moves only forward in event time (store.py compares `occurred_at`).
+assignment before its ComplaintReceived, an edit before either). Facts such as the ticket are
+set whenever they come; the status, the text after an edit and the verdict move only forward in
+event time (store.py compares `occurred_at`), and a withdrawn case stays withdrawn.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from datetime import datetime
 
 from schemas.enums import ResponseKind
 from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
+from schemas.intake import (
+    ComplaintEdited,
+    ComplaintEnriched,
+    ComplaintReceived,
+    ComplaintWithdrawn,
+)
 from schemas.responses import AgencyResponded, ComplaintResolved
 from schemas.routing import (
     AssignComplaint,
@@ -34,6 +40,8 @@ from schemas.sla import (
     SlaStopped,
     SlaWarning,
 )
+from schemas.verdicts import CitizenVerdict, ComplaintClosed, ComplaintReopened
+from services.console.wording import verdict_label
 
 BY_KIND = {
     ResponseKind.FIRST_RESPONSE: "in_progress",
@@ -44,7 +52,11 @@ BY_KIND = {
 }
 TARGET = {"response": "tanggapan", "resolution": "penyelesaian"}
 OPEN = frozenset({"received", "triage", "assigned", "in_progress", "waiting_for_citizen",
-                  "redirected"})
+                  "redirected", "reopened"})
+# The agency's holding statuses: its inbox and the SLA board. "reopened" is a new round with
+# the same agency, on a new clock.
+HELD = ("assigned", "in_progress", "waiting_for_citizen", "reopened")
+CLOSED_BY = {"confirmed": "dikonfirmasi warga", "no_reply": "warga tidak menjawab"}
 
 
 @dataclass(frozen=True)
@@ -73,12 +85,23 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """The citizen's latest word on a resolution."""
+
+    solved: bool
+    round: int
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     facts: dict[str, object] = field(default_factory=dict)  # set whatever the order
     status: str | None = None
     agency: str | None = None  # the holder, moved together with the status
     clock: Clock | None = None
     line: Line | None = None
+    text: str | None = None  # the case's text after an edit or look-up: newest event wins
+    verdict: Verdict | None = None
 
 
 def _decision_facts(event: Decision) -> dict[str, object]:
@@ -93,6 +116,7 @@ def change_for(event: Event) -> Change | None:
     match event:
         case ComplaintReceived():
             facts = {"ticket": event.ticket, "channel": event.channel.value, "text": event.text,
+                     "first_text": event.text,
                      "kecamatan": event.kecamatan, "confidential": event.confidential,
                      "anonymous": event.anonymous, "received_at": event.occurred_at,
                      "received_by": event.received_by}
@@ -145,7 +169,40 @@ def change_for(event: Event) -> Change | None:
             return Change({}, "resolved", event.agency, line=Line(
                 f"diselesaikan oleh {event.agency}", event.agency, event.agency, "resolved",
                 event.summary or None))
-    return _clock_change(event)
+    return _citizen_change(event) or _clock_change(event)
+
+
+def _citizen_change(event: Event) -> Change | None:
+    """The citizen's loop: verdict, re-opening, closing, and edits or withdrawal of the text."""
+    match event:
+        case CitizenVerdict():
+            why = f": {event.reason}" if event.reason else ""
+            return Change(verdict=Verdict(event.solved, event.round, event.reason or None),
+                          line=Line(f"{verdict_label(event.solved)} (putaran {event.round}, "
+                                    f"{event.agency}){why}", "warga", event.agency,
+                                    "verdict_solved" if event.solved else "verdict_not_solved"))
+        case ComplaintReopened():
+            why = f": {event.reason}" if event.reason else ""
+            return Change({"round": event.round}, "reopened", event.agency, line=Line(
+                f"dibuka kembali untuk {event.agency}, putaran {event.round}{why}", "intake",
+                event.agency, "reopened"))
+        case ComplaintClosed():
+            return Change({"round": event.round, "closed_reason": event.reason}, "closed",
+                          event.agency, line=Line(
+                f"ditutup ({CLOSED_BY[event.reason]})", "intake", event.agency, "closed"))
+        case ComplaintEdited():
+            return Change({"ticket": event.ticket, "channel": event.channel.value},
+                          text=event.text, line=Line("isi aduan diubah pelapor", "intake",
+                                                     None, "edited"))
+        case ComplaintEnriched():
+            return Change({"ticket": event.ticket, "channel": event.channel.value},
+                          text=event.text, line=Line(
+                f"isi aduan dilengkapi ({event.lookup})", "intake"))
+        case ComplaintWithdrawn():
+            return Change({"ticket": event.ticket, "channel": event.channel.value,
+                           "withdrawn_reason": event.reason}, "withdrawn", line=Line(
+                f"dicabut pelapor ({event.reason})", "intake", None, "withdrawn"))
+    return None
 
 
 def _clock_change(event: Event) -> Change | None:

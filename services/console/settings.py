@@ -33,6 +33,9 @@ class ConsoleSettings(RuntimeSettings):
     # Complaints taken by a person enter through intake's public API like any channel adapter.
     console_intake_url: str = "http://127.0.0.1:8000"
     console_intake_key: SecretStr | None = None  # an adapter key for channel call_center
+    # An operator key of intake's (TANGGAP_OPERATOR_KEYS), for reading a reporter's contact on
+    # the case page; unset: the console cannot show contacts.
+    console_intake_operator_key: SecretStr | None = None
     # The audit service's timeline of a case, read from the log (its operator key); unset: the
     # console's own projection.
     console_audit_url: str | None = None

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from schemas.directory import Directory
 from schemas.envelope import utcnow
+from services.console.contact_reader import ContactReader, not_configured
 from services.console.ratelimit import Buckets
 from services.console.security import Hasher, Signer
 from services.console.settings import ConsoleSettings
@@ -39,6 +40,7 @@ class ConsoleState:
     suggestions: dict[str, str]  # router category -> agency, for the triage queue
     kecamatan: list[tuple[str, str]]  # (code, name) for the forms
     timeline: TimelineReader = DEFAULT_READER
+    contact: ContactReader = not_configured  # the reporter's contact, from intake
     now: Callable[[], datetime] = field(default=utcnow)  # tests freeze the clock here
 
     @property

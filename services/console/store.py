@@ -9,14 +9,27 @@ from typing import Any
 import asyncpg
 
 from schemas.envelope import Event
-from services.console.projection import Change
+from services.console.projection import HELD, Change
 
 CASE_COLUMNS = {"ticket", "channel", "received_by", "text", "kecamatan", "confidential",
                 "anonymous", "received_at", "category", "priority", "confidence", "reason",
                 "flags", "agency_chain", "parent_complaint_id", "parent_ticket",
-                "last_redirect_reason", "last_redirect_from", "first_answer_at"}
+                "last_redirect_reason", "last_redirect_from", "first_answer_at", "first_text",
+                "round", "closed_reason", "withdrawn_reason"}
 # A received case with no later fact keeps "received"; facts never overwrite with NULL.
-KEEP_FIRST = {"first_answer_at", "received_at"}
+KEEP_FIRST = {"first_answer_at", "received_at", "first_text"}
+# Set by name; the others below have rules of their own.
+RULES = {
+    # The received or routed text only until an edit or look-up set a newer one (text_at).
+    "text": "CASE WHEN cases.text_at IS NULL THEN EXCLUDED.text ELSE cases.text END",
+    "round": "GREATEST(cases.round, EXCLUDED.round)",  # a late event of round 1 stays behind
+}
+
+
+def _set(name: str) -> str:
+    if name in KEEP_FIRST:
+        return f"{name} = COALESCE(cases.{name}, EXCLUDED.{name})"
+    return f"{name} = {RULES.get(name, f'EXCLUDED.{name}')}"
 
 
 async def apply(conn: asyncpg.Connection, event: Event, topic: str, change: Change) -> bool:
@@ -35,21 +48,28 @@ async def apply(conn: asyncpg.Connection, event: Event, topic: str, change: Chan
     facts = {k: v for k, v in change.facts.items() if k in CASE_COLUMNS and v is not None}
     names = list(facts)
     # One statement creates the row or sets the facts (events of a case come in any order).
-    sets = ", ".join(f"{n} = COALESCE(cases.{n}, EXCLUDED.{n})" if n in KEEP_FIRST
-                     else f"{n} = EXCLUDED.{n}" for n in names)
+    sets = ", ".join(_set(n) for n in names)
     await conn.execute(
         f"INSERT INTO cases (complaint_id{''.join(', ' + n for n in names)}) VALUES ($1"
         f"{''.join(f', ${i + 2}' for i in range(len(names)))}) ON CONFLICT (complaint_id) DO "
         + (f"UPDATE SET {sets}, updated_at = now()" if names else "NOTHING"),
         event.complaint_id, *facts.values())
     if change.status is not None:
-        # Only forward in event time: a late ComplaintReceived must not reopen a resolved case.
+        await _move(conn, event, change.status, change.agency)
+    if change.text is not None:
+        # The newest edit or look-up wins; the received text stays in first_text.
         await conn.execute(
-            # "received" is only ever the first status: at an equal time it loses.
-            "UPDATE cases SET status = $2, agency = CASE WHEN $2 = 'received' THEN agency"
-            " ELSE $3 END, status_at = $4, updated_at = now() WHERE complaint_id = $1"
-            " AND (status_at IS NULL OR (status_at <= $4 AND $2 <> 'received'))",
-            event.complaint_id, change.status, change.agency, event.occurred_at)
+            "UPDATE cases SET text = $2, text_at = $3, updated_at = now() WHERE complaint_id = $1"
+            " AND (text_at IS NULL OR text_at <= $3)",
+            event.complaint_id, change.text, event.occurred_at)
+    if change.verdict is not None:
+        v = change.verdict
+        await conn.execute(
+            "UPDATE cases SET verdict = $2, verdict_round = $3, verdict_reason = $4,"
+            " verdict_at = $5, updated_at = now() WHERE complaint_id = $1"
+            " AND (verdict_at IS NULL OR verdict_at <= $5)",
+            event.complaint_id, "solved" if v.solved else "not_solved", v.round, v.reason,
+            event.occurred_at)
     if change.clock is not None:
         c = change.clock
         await conn.execute(
@@ -67,6 +87,27 @@ async def apply(conn: asyncpg.Connection, event: Event, topic: str, change: Chan
             c.clock_id, event.complaint_id, c.agency, c.target, c.due_at, c.state,
             event.occurred_at, c.started_at, c.met_at, c.within_target)
     return True
+
+
+async def _move(conn: asyncpg.Connection, event: Event, status: str, agency: str | None) -> None:
+    # Only forward in event time: a late ComplaintReceived must not reopen a resolved case, and
+    # "received" is only ever the first status (at an equal time it loses). A withdrawal wins
+    # in any order and for good, since the router may still decide on a deleted message; the
+    # case keeps its holder so that the holder's inbox shows the withdrawal.
+    await conn.execute(
+        "UPDATE cases SET status = $2, status_at = $4, updated_at = now(),"
+        " agency = CASE WHEN $2 IN ('received', 'withdrawn') THEN agency ELSE $3 END,"
+        " agency_at = CASE WHEN $2 IN ('received', 'withdrawn') THEN agency_at ELSE $4 END"
+        " WHERE complaint_id = $1 AND status <> 'withdrawn' AND ($2 = 'withdrawn'"
+        " OR status_at IS NULL OR (status_at <= $4 AND $2 <> 'received'))",
+        event.complaint_id, status, agency, event.occurred_at)
+    if status not in ("received", "withdrawn"):
+        # Who held the withdrawn case still follows event time (an assignment read late).
+        await conn.execute(
+            "UPDATE cases SET agency = $2, agency_at = $3, updated_at = now()"
+            " WHERE complaint_id = $1 AND status = 'withdrawn'"
+            " AND (agency_at IS NULL OR agency_at <= $3)",
+            event.complaint_id, agency, event.occurred_at)
 
 
 # The response clock the badge shows: the holder's open one, else the latest.
@@ -100,13 +141,15 @@ async def suppressed(pool: asyncpg.Pool, now: datetime, limit: int = 500) -> lis
                             " ORDER BY c.received_at DESC NULLS LAST LIMIT $2", now, limit)
 
 
-async def open_held(pool: asyncpg.Pool, now: datetime, agency: str | None = None
-                    ) -> list[asyncpg.Record]:
-    """Open cases an agency holds (all agencies when None), soonest deadline first."""
+async def open_held(pool: asyncpg.Pool, now: datetime, agency: str | None = None,
+                    withdrawn_since: datetime | None = None) -> list[asyncpg.Record]:
+    """Open cases an agency holds (all agencies when None), soonest deadline first; with
+    `withdrawn_since`, also its cases withdrawn since then (last, as no longer due)."""
     return await pool.fetch(
-        SELECT + " WHERE c.status IN ('assigned', 'in_progress', 'waiting_for_citizen')"
-        " AND ($2::text IS NULL OR c.agency = $2)"
-        " ORDER BY clk.due_at NULLS LAST, c.received_at", now, agency)
+        SELECT + " WHERE (c.status = ANY($3::text[]) OR (c.status = 'withdrawn'"
+        " AND c.status_at >= $4)) AND ($2::text IS NULL OR c.agency = $2)"
+        " ORDER BY c.status = 'withdrawn', clk.due_at NULLS LAST, c.received_at",
+        now, agency, list(HELD), withdrawn_since)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ STATUS = {
     "resolved": "Selesai",
     "not_answered": "Dicatat, tidak ditindaklanjuti",
     "external": "Di luar kewenangan kabupaten",
+    "reopened": "Dibuka kembali, ditangani ulang instansi",
+    "closed": "Ditutup",
+    "withdrawn": "Dicabut pelapor",
 }
 # What the citizen reads about each public history line.
 PUBLIC_LINE = {
@@ -37,6 +40,12 @@ PUBLIC_LINE = {
     "resolved": "Aduan Anda dinyatakan selesai.",
     "not_answered": "Aduan Anda dicatat.",
     "external": "Aduan Anda di luar kewenangan pemerintah kabupaten.",
+    "verdict_solved": "Anda menyatakan aduan sudah selesai.",
+    "verdict_not_solved": "Anda menyatakan aduan belum selesai.",
+    "reopened": "Aduan Anda dibuka kembali dan ditangani ulang oleh instansi.",
+    "closed": "Aduan Anda ditutup.",
+    "edited": "Isi aduan Anda diperbarui.",
+    "withdrawn": "Aduan Anda dicabut karena pesannya dihapus.",
 }
 CHANNEL = {"whatsapp": "WhatsApp", "instagram": "Instagram", "facebook": "Facebook", "x": "X",
            "tiktok": "TikTok", "email": "E-mail", "web": "Situs web", "open311": "Open311",
@@ -52,6 +61,13 @@ NUMBERS = re.compile(r"(?:\+?\d[\d .-]{4,}\d)")
 def without_numbers(text: str | None) -> str | None:
     """A public message with phone-like numbers hidden: the status page shows none."""
     return NUMBERS.sub("[nomor]", text) if text else text
+
+
+def verdict_label(solved: bool | None) -> str | None:
+    """How staff read the citizen's verdict on a resolution, e.g. "warga: belum selesai"."""
+    if solved is None:
+        return None
+    return "warga: sudah selesai" if solved else "warga: belum selesai"
 
 
 def status_label(status: str | None) -> str:

@@ -24,6 +24,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "citizen_external": ("ticket",),
     "citizen_verdict": ("ticket",),
     "agency_reopened": ("ticket", "agency_name", "round"),
+    "agency_withdrawn": ("ticket", "agency_name"),
 }
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")

@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from services.runtime.settings import RuntimeSettings
-from tests.support.processes import ServiceProcess, free_port, tanggap_bin
+from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
 from tests.support.stack import service_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,8 +113,7 @@ async def services(stack: RuntimeSettings, browser_database: str,
             await proc.start(timeout=90)
         yield Stack(procs["intake"].url, procs["console"].url, web_key, procs, env)
     finally:
-        for proc in procs.values():
-            proc.stop()
+        stop_all(procs.values())
 
 
 class Pages:

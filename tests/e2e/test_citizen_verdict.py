@@ -23,7 +23,7 @@ from tests.integration.notifier.conftest import PHONE_NUMBER_ID, notifier_env
 from tests.integration.notifier.endpoints import Endpoints, whatsapp_accepted
 from tests.integration.notifier.test_agency_answer import held_by, tanggap
 from tests.support.kafka import Watcher, produce
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess, free_port, stop_all
 from tests.support.stack import service_env
 
 AGENCY = "dispertan"  # an agency no other test resolves cases of, so the report is ours
@@ -61,8 +61,7 @@ async def loop(stack: RuntimeSettings, tmp_path_factory: pytest.TempPathFactory
                 await proc.start()
             yield procs, server
         finally:
-            for proc in procs.values():
-                await asyncio.to_thread(proc.stop)
+            await asyncio.to_thread(stop_all, procs.values())
 
 
 async def post(http: httpx.AsyncClient, intake: str, key: str, phone: str,

@@ -13,7 +13,7 @@ from schemas.topics import ASSIGNED, NOTIFY_OUTCOMES, RECEIVED, SLA, agency_topi
 from services.notifier.signing import SIGNATURE_HEADER, verify
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
-from tests.support.processes import ServiceProcess, free_port, tanggap_bin
+from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
 from tests.support.receiver import Received, Receiver
 from tests.support.stack import service_env
 
@@ -53,8 +53,7 @@ async def services(stack: RuntimeSettings, agency_inbox: Receiver
             await proc.start()
         yield procs
     finally:
-        for proc in procs.values():
-            proc.stop()
+        stop_all(procs.values())
 
 
 def road_complaint(message_id: str) -> dict[str, object]:

@@ -3,7 +3,7 @@ on-time and late counts this month."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,6 +15,9 @@ from services.console.web.deps import Session, render, require
 
 router = APIRouter(prefix="/instansi")
 INBOX = require(Can.INBOX)
+# How long a case the citizen withdrew stays in its holder's inbox, marked, so that the staff
+# see why it left instead of losing it silently.
+WITHDRAWN_SHOWN = timedelta(days=7)
 
 
 async def inbox(state: ConsoleState, agency: str) -> dict:
@@ -22,7 +25,8 @@ async def inbox(state: ConsoleState, agency: str) -> dict:
     local = now.astimezone(state.formats.zone)
     month_start = datetime(local.year, local.month, 1, tzinfo=state.formats.zone)
     on_time, late = await store.month_counts(state.pool, agency, month_start)
-    return {"rows": await store.open_held(state.pool, now, agency), "on_time": on_time,
+    rows = await store.open_held(state.pool, now, agency, withdrawn_since=now - WITHDRAWN_SHOWN)
+    return {"rows": rows, "on_time": on_time,
             "late": late, "agency": agency}
 
 

@@ -21,6 +21,7 @@ from services.console.wording import ANSWER_TEMPLATES
 router = APIRouter(prefix="/kasus")
 TRIAGE = require(Can.TRIAGE)
 INBOX = require(Can.INBOX)
+CONTACT = require(Can.CONTACT_DATA)
 
 
 async def visible_case(state: ConsoleState, current: Session, key: str) -> asyncpg.Record:
@@ -66,6 +67,23 @@ async def timeline_fragment(key: str, request: Request, state: StateDep, current
     row = await visible_case(state, current, key)
     timeline = await state.timeline(state.pool, row["complaint_id"])
     return render(request, state, "_timeline.html", {"c": row, "timeline": timeline}, current)
+
+
+@router.post("/{key}/kontak")
+async def reporter_contact(key: str, request: Request, form: FormDep, state: StateDep,
+                           current: Session = CONTACT) -> Response:
+    """The reporter's contact from intake, for center staff giving a reason (intake records
+    who read it and why); shown on this response only, never stored or put in a link."""
+    row = await visible_case(state, current, key)
+    reason = (form_text(form, "reason") or "").strip()
+    if len(reason) < 5:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            "reason: alasan melihat kontak wajib diisi (minimal 5 huruf)")
+    contact = await state.contact(row["ticket"] or row["complaint_id"], reason,
+                                  current.user.username)
+    metrics.ACTIONS.labels(action="contact", role=current.user.role.value).inc()
+    return render(request, state, "contact.html", {"c": row, "contact": contact,
+                                                   "reason": reason}, current)
 
 
 @router.post("/{key}/klaim")

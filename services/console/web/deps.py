@@ -15,11 +15,12 @@ from services.console.access import Can, User, may
 from services.console.countdown import badge, hours_minutes
 from services.console.security import COOKIE
 from services.console.state import ConsoleState, StateDep
-from services.console.wording import CHANNEL, KIND, PUBLIC_LINE, status_label
+from services.console.wording import CHANNEL, KIND, PUBLIC_LINE, status_label, verdict_label
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 TEMPLATES.env.globals.update(status_label=status_label, CHANNEL=CHANNEL, KIND=KIND,
-                             PUBLIC_LINE=PUBLIC_LINE, Can=Can, may=may)
+                             PUBLIC_LINE=PUBLIC_LINE, Can=Can, may=may,
+                             verdict_label=verdict_label)
 
 
 class SignInRequired(Exception):

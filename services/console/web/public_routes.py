@@ -19,7 +19,8 @@ TICKET = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 # The center's and agencies' internal text can quote the citizen; the page shows the
 # agency's public answers only, and for a confidential case not even those.
 PUBLIC_KINDS = {"received", "triage", "assigned", "redirected", "first_response", "progress",
-                "waiting_for_citizen", "resolved", "not_answered", "external"}
+                "waiting_for_citizen", "resolved", "not_answered", "external", "verdict_solved",
+                "verdict_not_solved", "reopened", "closed", "edited", "withdrawn"}
 ANSWER_KINDS = {"first_response", "progress", "waiting_for_citizen", "resolved", "external"}
 
 

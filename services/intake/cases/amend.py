@@ -23,6 +23,7 @@ from services.intake.channels.inbound import MAX_TEXT, Amendment
 from services.intake.metrics import CHANNEL_ITEMS
 from services.intake.state import IntakeState
 from services.intake.status import store as status_store
+from services.intake.status import withdrawals
 from services.intake.status.projection import change_for
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,11 @@ async def record(state: IntakeState, event: Event) -> bool:
         new = await conn.fetchval("SELECT true FROM outbox WHERE event_id = $1",
                                   event.event_id) is None
         if new:
-            await outbox.store(conn, [(UPDATED.name, event)])
+            # Read before the withdrawal is applied: it changes the status that names the holder.
+            told = withdrawals.agency_notices(
+                [event], await withdrawals.holders(conn, [event]), state.center
+            ) if isinstance(event, ComplaintWithdrawn) else []
+            await outbox.store(conn, [(UPDATED.name, event), *told])
             if change is not None and await status_store.mark_applied(conn, event):
                 await status_store.apply(conn, event, change)
     await outbox.publish_case(state.pool, state.producer, event.complaint_id)

@@ -14,12 +14,14 @@ from schemas.intake import (
     ComplaintReceived,
     ComplaintWithdrawn,
 )
-from schemas.topics import RECEIVED, UPDATED
+from schemas.notifications import NotificationRequested
+from schemas.routing import ComplaintAssigned
+from schemas.topics import ASSIGNED, NOTIFY_REQUESTS, RECEIVED, UPDATED
 from tests.integration.intake.conftest import GraphStandIn
 from tests.integration.intake.test_meta_channels import deliver, sign
 from tests.integration.intake.test_status_projection import status_when
 from tests.integration.intake.test_x_email_open311 import FORM, call
-from tests.support.kafka import Watcher
+from tests.support.kafka import Watcher, produce
 from tests.support.processes import ServiceProcess
 from tests.unit.intake.samples import OPEN311_KEY, payload
 
@@ -79,6 +81,28 @@ async def test_whatsapp_edit_and_revoke_follow_the_case(intake: ServiceProcess,
                              lambda v: v["status"] == "withdrawn")
     assert [h["kind"] for h in view["history"]] == ["received", "edited", "withdrawn"]
     assert len([e for e in watch.events(UPDATED.name) if e.complaint_id == cid]) == 2
+
+
+async def test_the_agency_working_on_a_withdrawn_case_is_told_once(
+        stack: Any, intake: ServiceProcess, watch: Watcher) -> None:
+    original = f"wamid.{uuid.uuid4().hex}"
+    first = await posted(intake, "whatsapp", whatsapp_batch(
+        {"id": original, "type": "text", "text": {"body": "Lampu jalan mati di Jl. Gajah Mada"}}))
+    [case] = first["accepted"]
+    cid, ticket = case["complaint_id"], case["ticket"]
+    await produce(stack, ASSIGNED.name, ComplaintAssigned(
+        complaint_id=cid, ticket=ticket, agency="dishub", rules_version="test", text="Lampu"))
+    await status_when(intake, f"/v1/complaints/{ticket}", lambda v: v["status"] == "assigned")
+    revoke = whatsapp_batch({"id": f"wamid.{uuid.uuid4().hex}", "type": "revoke",
+                             "revoke": {"original_message_id": original}})
+    await posted(intake, "whatsapp", revoke)
+    await posted(intake, "whatsapp", revoke)  # Meta redelivers
+    told = lambda e: e.complaint_id == cid and e.template == "agency_withdrawn"  # noqa: E731
+    [notice] = await watch.wait_event(NOTIFY_REQUESTS.name, told)
+    await status_when(intake, f"/v1/complaints/{ticket}", lambda v: v["status"] == "withdrawn")
+    assert isinstance(notice, NotificationRequested) and notice.recipient == "dishub"
+    assert notice.audience == "agency" and notice.context["ticket"] == ticket
+    assert len([e for e in watch.events(NOTIFY_REQUESTS.name) if told(e)]) == 1
 
 
 async def test_an_edit_of_a_message_never_seen_opens_the_case(intake: ServiceProcess,

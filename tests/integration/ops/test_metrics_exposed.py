@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from services.runtime.settings import RuntimeSettings
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess, free_port, stop_all
 from tests.support.promql import dashboard_exprs, exposed_names, missing_names, rule_exprs
 from tests.support.stack import service_env
 
@@ -35,8 +35,7 @@ async def exposition(stack: RuntimeSettings) -> AsyncIterator[str]:
             texts = [(await http.get(f"{p.url}/metrics", timeout=10)).text for p in procs]
         yield "\n".join(texts)
     finally:
-        for proc in procs:
-            proc.stop()
+        stop_all(procs)
 
 
 async def test_every_queried_metric_is_exposed(exposition: str) -> None:

@@ -25,7 +25,7 @@ from schemas.topics import NOTIFY_OUTCOMES, NOTIFY_REQUESTS, SUBMISSIONS, agency
 from services.runtime.kafka_security import kafka_client_options
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher, produce
-from tests.support.processes import ServiceProcess, free_port, tanggap_bin
+from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
 from tests.support.receiver import Receiver
 from tests.support.stack import service_env
 
@@ -120,8 +120,7 @@ async def services(stack: RuntimeSettings, inbox: Receiver
             await proc.start(timeout=120)
         yield procs
     finally:
-        for proc in procs.values():
-            proc.stop()
+        stop_all(procs.values())
 
 
 def key_for(channel: str) -> str:
@@ -284,7 +283,7 @@ async def test_no_raw_personal_data_outside_its_place(
     hooks = "\n".join(h.body.decode(errors="replace") for h in inbox.requests
                       if not h.path.startswith("/hooks/diskominfo"))
     assert hooks and hits(hooks) == []
+    stop_all(services.values())  # flushed: the whole log is searched, shutdown lines included
     for proc in services.values():
-        proc.stop()  # flushed: the whole log is searched, shutdown lines included
         log = proc.log_path.read_text(errors="replace")
         assert hits(log) == [], f"{proc.log_path}: {hits(log)[:5]}"

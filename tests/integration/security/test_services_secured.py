@@ -17,7 +17,7 @@ from services.runtime.acl_plan import agency_group_prefix, agency_principal, ser
 from services.runtime.kafka_security import kafka_client_options
 from tests.integration.security.conftest import Namespace
 from tests.support.kafka import Watcher
-from tests.support.processes import ServiceProcess, free_port, tanggap_bin
+from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
 from tests.support.receiver import Receiver
 
 SECRET = "uji-rahasia-webhook"
@@ -48,8 +48,7 @@ async def secured_services(ketapang: Namespace, inbox: Receiver
             await proc.start(timeout=120)
         yield procs
     finally:
-        for proc in procs.values():
-            proc.stop()
+        stop_all(procs.values())
 
 
 @pytest.fixture(scope="module")

@@ -163,6 +163,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
                         "days": 7, "public": False},
     "agency_reopened": {"ticket": "KTP-1", "agency_name": "Dinas PUPR", "round": 2,
                         "reason": "r " * 2000},
+    "agency_withdrawn": {"ticket": "KTP-1", "agency_name": "Dinas PUPR", "reason": "revoke"},
 }
 
 
