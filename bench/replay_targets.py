@@ -34,7 +34,7 @@ from schemas.responses import AgencyResponded  # noqa: E402
 from schemas.routing import ComplaintAssigned  # noqa: E402
 from schemas.sla import SlaStarted  # noqa: E402
 from schemas.topics import ASSIGNED, RECEIVED, RESPONSES, SLA, TopicSpec, catalogue  # noqa: E402
-from services.audit.replay_command import TARGETS, load_target  # noqa: E402
+from services.audit.replay_command import TARGETS, _drop, load_target  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.logs import configure_logging  # noqa: E402
 from services.runtime.replay import _partitions, replay  # noqa: E402
@@ -124,7 +124,8 @@ async def main() -> None:
         for service in args.only.split(","):
             factory = load_target(TARGETS[service])
             assert factory is not None, service
-            target = await factory(settings, f"{service}_bench_{uuid.uuid4().hex[:6]}")
+            schema = f"{service}_bench_{uuid.uuid4().hex[:6]}"
+            target = await factory(settings, schema)
             try:
                 count, raw_rate = await raw(settings, list(target.inputs))
                 result = await replay(settings, target.inputs, target.outputs, target.handler,
@@ -133,6 +134,8 @@ async def main() -> None:
                                       in_time_order=target.in_time_order)
             finally:
                 await target.close()
+                if target.live_schema is not None:  # such a target leaves it for comparing
+                    await _drop(settings, schema)
             print(f"{service}: {count} input records; plain getmany {raw_rate:,.0f} events/s; "
                   f"replay {result.events_per_second:,.0f} events/s "
                   f"({result.events_per_second / raw_rate:.3f} of raw), "

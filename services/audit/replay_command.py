@@ -61,6 +61,16 @@ def _print_result(service: str, result: ReplayResult, note: str | None = None) -
         typer.echo(f"  note: {note}")
 
 
+async def _drop(settings: Any, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
 async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) -> bool:
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -77,6 +87,10 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
                                   progress=lambda d, t: bar.update(task, completed=d, total=t),
                                   uncompared=target.uncompared, prepare=target.prepare,
                                   finish=target.finish, in_time_order=target.in_time_order)
+    except BaseException:
+        if target.live_schema is not None and not keep:  # left for the comparison otherwise
+            await _drop(settings, fresh)
+        raise
     finally:
         await target.close()
     _print_result(service, result, target.note)
