@@ -37,19 +37,38 @@ def load_target(path: str) -> TargetFactory | None:
         return None
 
 
-def _print_result(service: str, result: ReplayResult) -> None:
+def _what(doc: dict[str, Any]) -> str:
+    """Type and case of an event, and its stage where it is an SLA clock's."""
+    stage = (f", {doc.get('agency')}'s {doc.get('target')} clock"
+             + (f" at {doc['fraction']:g}" if "fraction" in doc
+                else f" level {doc['level']}" if "level" in doc else "")
+             if "clock_id" in doc else "")
+    return f"{doc.get('type')} of {doc.get('complaint_id')}{stage}"
+
+
+def _print_result(service: str, result: ReplayResult, note: str | None = None) -> None:
     typer.echo(f"{service}: {result.inputs} inputs in {result.seconds:.1f} s "
                f"({result.events_per_second:,.0f} events/s), {result.outputs} outputs, "
                f"{result.matched} equal to the log")
     for d in result.differing[:20]:
         typer.echo(f"  differs   {d['topic']} {d['recorded'].get('event_id')} "
-                   f"({d['recorded'].get('type')} of {d['recorded'].get('complaint_id')})")
+                   f"({_what(d['recorded'])})")
     for u in result.unrecorded[:20]:
-        typer.echo(f"  unlogged  {u['topic']} {u['event'].get('type')} of "
-                   f"{u['event'].get('complaint_id')}")
+        typer.echo(f"  unlogged  {u['topic']} {_what(u['event'])}")
     for n in result.not_reproduced[:20]:
-        typer.echo(f"  not made  {n['topic']} {n['recorded'].get('type')} of "
-                   f"{n['recorded'].get('complaint_id')}")
+        typer.echo(f"  not made  {n['topic']} {_what(n['recorded'])}")
+    if note and not result.reproduced:
+        typer.echo(f"  note: {note}")
+
+
+async def _drop(settings: Any, schema: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
 
 
 async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) -> bool:
@@ -65,24 +84,31 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
                       TextColumn("{task.completed}/{task.total} records")) as bar:
             task = bar.add_task(service, total=None)
             result = await replay(settings, target.inputs, target.outputs, target.handler,
-                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t),
+                                  uncompared=target.uncompared, prepare=target.prepare,
+                                  finish=target.finish, in_time_order=target.in_time_order)
+    except BaseException:
+        if target.live_schema is not None and not keep:  # left for the comparison otherwise
+            await _drop(settings, fresh)
+        raise
     finally:
         await target.close()
-    _print_result(service, result)
+    _print_result(service, result, target.note)
     same = result.reproduced
     if target.live_schema is not None:
         pool = await connect(settings.database_url, fresh, max_size=2)
         try:
-            live = await table_checksums(pool, target.live_schema)
-            rebuilt = await table_checksums(pool, fresh)
+            live = await table_checksums(pool, target.live_schema, target.tables)
+            rebuilt = await table_checksums(pool, fresh, target.tables)
             for table in sorted(set(live) | set(rebuilt)):
                 equal = live.get(table) == rebuilt.get(table)
                 same &= equal
                 typer.echo(f"  table {table}: {'equal' if equal else 'DIFFERS'} "
                            f"(live {live.get(table)}, rebuilt {rebuilt.get(table)})")
                 if not equal and table in live and table in rebuilt:
+                    where = (target.tables or {}).get(table, "true")
                     for side, row in await differing_rows(pool, target.live_schema, fresh,
-                                                          table):
+                                                          table, where=where):
                         typer.echo(f"    {side:7} {row[:200]}")
             if not keep:
                 await pool.execute(f'DROP SCHEMA IF EXISTS "{fresh}" CASCADE')

@@ -10,27 +10,25 @@ events are durable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
 
 from schemas.enums import NotificationChannel
-from schemas.envelope import Event
-from schemas.notifications import NotificationRequested
-from schemas.routing import ComplaintAssigned
 from schemas.topics import ASSIGNED, NOTIFY_REQUESTS, SLA
-from services.notifier import deliveries, plan
+from services.notifier import plan
 from services.notifier.channel import Channel
 from services.notifier.channels import open_channels
 from services.notifier.deliver import Deliverer
+from services.notifier.handlers import NotifierHandlers
 from services.notifier.retrying import RetryPolicy
 from services.notifier.settings import NotifierSettings
 from services.runtime.database import connect, migrate
-from services.runtime.producer import Outgoing
 from services.runtime.stream import StreamService
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The agents' inputs, in one place: the live worker and `tanggap replay notifier` read these.
+INPUTS = (ASSIGNED, SLA, NOTIFY_REQUESTS)
 
 
 def retry_policy(settings: NotifierSettings) -> RetryPolicy:
@@ -73,25 +71,8 @@ def build(settings: NotifierSettings) -> StreamService:
     def pool() -> asyncpg.Pool:
         return opened["pool"]  # type: ignore[return-value]
 
-    async def notify_assignments(events: Sequence[Event]) -> Sequence[Outgoing]:
-        assigned = [e for e in events if isinstance(e, ComplaintAssigned)]
-        await deliveries.remember_cases(pool(), [(e.complaint_id, e.ticket, e.agency)
-                                                 for e in assigned])
-        return await deliverer().deliver_batch(
-            [(request, e) for e in assigned for request in plan.for_assignment(e, reach())])
-
-    async def notify_clocks(events: Sequence[Event]) -> Sequence[Outgoing]:
-        asking = [e for e in events if plan.for_clock(e, reach(), None)]
-        tickets = await deliveries.tickets_of(pool(), [e.complaint_id for e in asking])
-        return await deliverer().deliver_batch(
-            [(request, e) for e in asking
-             for request in plan.for_clock(e, reach(), tickets.get(e.complaint_id))])
-
-    async def deliver_requests(events: Sequence[Event]) -> Sequence[Outgoing]:
-        return await deliverer().deliver_batch(
-            [(e, e) for e in events if isinstance(e, NotificationRequested)])
-
-    service.consume_batch(ASSIGNED, notify_assignments, name="notify_assignment")
-    service.consume_batch(SLA, notify_clocks, name="notify_clock")
-    service.consume_batch(NOTIFY_REQUESTS, deliver_requests, name="deliver_request")
+    handlers = NotifierHandlers(pool, deliverer, reach)
+    service.consume_batch(ASSIGNED, handlers.notify_assignments, name="notify_assignment")
+    service.consume_batch(SLA, handlers.notify_clocks, name="notify_clock")
+    service.consume_batch(NOTIFY_REQUESTS, handlers.deliver_requests, name="deliver_request")
     return service

@@ -27,6 +27,11 @@ CITIZEN_FACING = (NotificationChannel.WHATSAPP, NotificationChannel.INSTAGRAM,
 
 def open_channels(settings: NotifierSettings) -> dict[NotificationChannel, Channel]:
     """Build every configured channel; called in the worker's start hook, never at import."""
+    return with_fallbacks(plain_channels(settings), settings)
+
+
+def plain_channels(settings: NotifierSettings) -> dict[NotificationChannel, Channel]:
+    """The channels the settings configure, each as itself (no fallback wrapping)."""
     timeout = httpx.Timeout(settings.notifier_send_timeout_seconds)
     secret = settings.notifier_webhook_secret
     found: dict[NotificationChannel, Channel] = {
@@ -51,6 +56,13 @@ def open_channels(settings: NotifierSettings) -> dict[NotificationChannel, Chann
             settings.notifier_whatsapp_token.get_secret_value(),
             settings.notifier_whatsapp_templates)
     found.update(social_channels(settings, timeout))
+    return found
+
+
+def with_fallbacks(found: dict[NotificationChannel, Channel], settings: NotifierSettings
+                   ) -> dict[NotificationChannel, Channel]:
+    """Wrap the citizen-facing channels so a reply that cannot land goes the fallback way."""
+    found = dict(found)
     directory = settings.directory()
 
     def desk(code: str) -> Destination:

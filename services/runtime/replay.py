@@ -9,8 +9,10 @@ compared with the record of the same derived event id on its topic in the log; a
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,8 @@ from services.runtime.settings import RuntimeSettings
 
 BatchHandler = Callable[[Sequence[Event]], Awaitable[Sequence[Outgoing]]]
 Progress = Callable[[int, int], None]  # (records read, records in total)
+Recorded = dict[tuple[str, str], dict[str, Any]]  # (catalogue topic, event id) -> document
+Finish = Callable[[], Awaitable[Sequence[Outgoing]]]
 # The time an event was emitted is the wall clock of the run, and a replay under candidate
 # rules names their version: everything else must be equal (that is the decision).
 UNCOMPARED = frozenset({"occurred_at", "rules_version"})
@@ -43,6 +47,36 @@ class ReplayTarget:
     handler: BatchHandler
     live_schema: str | None
     close: Callable[[], Awaitable[None]]
+    uncompared: frozenset[str] = UNCOMPARED  # fields that are not the decision
+    # Shown the log's outputs before the inputs run (e.g. how far the live timer got).
+    prepare: Callable[[Recorded], None] | None = None
+    # Outputs owed once the inputs end (e.g. a timer's firings up to the log's horizon).
+    finish: Finish | None = None
+    in_time_order: bool = False  # see replay()
+    # The tables to compare with the live schema, each restricted to the rows matching a SQL
+    # condition (where live tables are shared by namespaces); None: every table, whole.
+    tables: Mapping[str, str] | None = None
+    note: str | None = None  # printed beside differences: what they may mean for this target
+
+
+class Recorder:
+    """An EventProducer stand-in for handlers that send their own output: keeps, never sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def send(self, topic: str, event: Event) -> None:
+        self.sent.append((topic, event))
+
+    async def send_many(self, outgoing: Any, *_: Any, **__: Any) -> None:
+        self.sent.extend(outgoing)
+
+    async def send_raw(self, *_: Any, **__: Any) -> None:
+        """Dead letters: not a decision the log is compared on."""
+
+    def take(self) -> list[Outgoing]:
+        taken, self.sent = self.sent, []
+        return taken
 
 
 @dataclass
@@ -64,8 +98,22 @@ class ReplayResult:
         return not (self.differing or self.unrecorded or self.not_reproduced)
 
 
-def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in UNCOMPARED}
+@contextmanager
+def _quiet_handlers() -> Iterator[None]:
+    """The services' own loggers at WARNING while a replay runs: a line per replayed input
+    (the SLA keeper's, a delivery's) is the live service's account, and on a terminal it
+    costs more than many a handler."""
+    logger = logging.getLogger("services")
+    level = logger.level
+    logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _comparable(doc: dict[str, Any], uncompared: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in uncompared}
 
 
 async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[TopicPartition]:
@@ -80,10 +128,9 @@ async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[
             for p in d["partitions"]]
 
 
-async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]
-                        ) -> dict[tuple[str, str], dict[str, Any]]:
+async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]) -> Recorded:
     """Every output the log holds, by (catalogue topic, event id)."""
-    recorded: dict[tuple[str, str], dict[str, Any]] = {}
+    recorded: Recorded = {}
     async for record, name in _read(settings, specs, 5000):
         try:
             doc = orjson.loads(record.value or b"null")
@@ -98,6 +145,8 @@ async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: in
                 progress: Progress | None = None) -> Any:
     """Records of the topics from offset zero to their end now, in getmany batches."""
     names = {settings.topic(s.name): s.name for s in specs}
+    if not names:
+        return  # a target that compares no outputs
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 **kafka_client_options(settings),
                                 group_id=None, enable_auto_commit=False,
@@ -131,73 +180,97 @@ async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: in
 
 async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                  outputs: Sequence[TopicSpec], handler: BatchHandler, batch: int = 2000,
-                 progress: Progress | None = None) -> ReplayResult:
-    """Run the recorded inputs through `handler` (publishing nothing) and compare outputs."""
+                 progress: Progress | None = None, *, uncompared: frozenset[str] = UNCOMPARED,
+                 prepare: Callable[[Recorded], None] | None = None,
+                 finish: Finish | None = None, in_time_order: bool = False) -> ReplayResult:
+    """Run the recorded inputs through `handler` (publishing nothing) and compare outputs.
+
+    `in_time_order` holds every input and hands them over by `occurred_at`: a log read
+    partition by partition is in order within a partition only, and a handler whose inputs
+    on several topics must meet in the order they happened needs the whole log in memory.
+    """
     recorded = await read_recorded(settings, outputs)
+    if prepare is not None:
+        prepare(recorded)
     watched = {s.name for s in outputs}
     result = ReplayResult()
     seen_inputs: set[str] = set()
     emitted: set[tuple[str, str]] = set()
+    causes: set[str] = set()  # of the re-emitted outputs
     started = time.perf_counter()
     pending: list[Event] = []
 
-    async def run(events: list[Event]) -> None:
-        for topic, out in await handler(events):
+    def compare(outgoing: Sequence[Outgoing]) -> None:
+        for topic, out in outgoing:
             result.outputs += 1
             key = (topic, str(out.event_id))
             emitted.add(key)
+            causes.add(str(out.causation_id))
+            if topic not in watched:
+                continue  # not compared: not worth encoding
             doc = orjson.loads(encode(out))
             logged = recorded.get(key)
-            if topic not in watched:
-                continue
             if logged is None:
                 result.unrecorded.append({"topic": topic, "event": doc})
-            elif _comparable(logged) != _comparable(doc):
+            elif _comparable(logged, uncompared) != _comparable(doc, uncompared):
                 result.differing.append({"topic": topic, "recorded": logged, "replayed": doc})
             else:
                 result.matched += 1
 
-    async for record, name in _read(settings, inputs, batch, progress):
-        spec = next(s for s in inputs if s.name == name)
-        try:
-            event = decode(record.value, spec.carries)
-        except DecodeError:
-            continue  # the live consumer dead-lettered it: it caused nothing
-        seen_inputs.add(str(event.event_id))
-        result.inputs += 1
-        pending.append(event)
-        if len(pending) >= batch:
-            await run(pending)
-            pending = []
-    if pending:
-        await run(pending)
+    carries = {s.name: s.carries for s in inputs}
+    with _quiet_handlers():
+        async for record, name in _read(settings, inputs, batch, progress):
+            try:
+                event = decode(record.value, carries[name])
+            except DecodeError:
+                continue  # the live consumer dead-lettered it: it caused nothing
+            seen_inputs.add(str(event.event_id))
+            result.inputs += 1
+            pending.append(event)
+            if len(pending) >= batch and not in_time_order:
+                compare(await handler(pending))
+                pending = []
+        if in_time_order:
+            pending.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
+        for n in range(0, len(pending), batch):
+            compare(await handler(pending[n:n + batch]))
+        if finish is not None:
+            compare(await finish())
     result.seconds = time.perf_counter() - started
+    # Expected again: what a replayed input caused, what a re-emitted output caused (an SLA
+    # clock's stages name its SlaStarted), and what shares a cause with a re-emitted output
+    # (a notification request the handler planned internally, now delivered elsewhere).
+    causes |= seen_inputs | {event_id for _, event_id in emitted}
     for (topic, event_id), doc in recorded.items():
-        if str(doc.get("causation_id")) in seen_inputs and (topic, event_id) not in emitted:
+        if str(doc.get("causation_id")) in causes and (topic, event_id) not in emitted:
             result.not_reproduced.append({"topic": topic, "recorded": doc})
     return result
 
 
-async def table_checksums(pool: asyncpg.Pool, schema: str) -> dict[str, tuple[int, str]]:
-    """(rows, md5 of the rows in order) per table of a schema, its migrations excepted."""
-    tables = [r["table_name"] for r in await pool.fetch(
+async def table_checksums(pool: asyncpg.Pool, schema: str,
+                          only: Mapping[str, str] | None = None) -> dict[str, tuple[int, str]]:
+    """(rows, md5 of the rows in order) per table of a schema, its migrations excepted;
+    `only`: just these tables, each restricted to its rows matching a SQL condition."""
+    tables = list(only) if only is not None else [r["table_name"] for r in await pool.fetch(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND "
         "table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1", schema)]
     sums = {}
     for table in tables:
+        where = (only or {}).get(table, "true")
         row = await pool.fetchrow(
             f'SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E\'\\n\' ORDER BY '
-            f't::text), \'\')) AS sum FROM "{schema}"."{table}" t')
+            f't::text), \'\')) AS sum FROM "{schema}"."{table}" t WHERE {where}')
         sums[table] = (row["n"], row["sum"])
     return sums
 
 
 async def differing_rows(pool: asyncpg.Pool, live: str, rebuilt: str, table: str,
-                         limit: int = 20) -> list[tuple[str, str]]:
+                         limit: int = 20, where: str = "true") -> list[tuple[str, str]]:
     """Rows of one table in one schema and not the other: ("live"|"rebuilt", row text)."""
     rows = await pool.fetch(
-        f'(SELECT \'live\' AS side, t::text AS row FROM "{live}"."{table}" t EXCEPT '
-        f'SELECT \'live\', t::text FROM "{rebuilt}"."{table}" t) UNION ALL '
+        f'(SELECT \'live\' AS side, t::text AS row FROM "{live}"."{table}" t WHERE {where} '
+        f'EXCEPT SELECT \'live\', t::text FROM "{rebuilt}"."{table}" t) UNION ALL '
         f'(SELECT \'rebuilt\', t::text FROM "{rebuilt}"."{table}" t EXCEPT '
-        f'SELECT \'rebuilt\', t::text FROM "{live}"."{table}" t) LIMIT {int(limit)}')
+        f'SELECT \'rebuilt\', t::text FROM "{live}"."{table}" t WHERE {where}) '
+        f'LIMIT {int(limit)}')
     return [(r["side"], r["row"]) for r in rows]

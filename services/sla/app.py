@@ -9,7 +9,6 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from schemas.intake import ComplaintWithdrawn
 from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, UPDATED
 from services.runtime.database import connect, migrate
 from services.runtime.kafka_security import kafka_client_options
@@ -22,6 +21,7 @@ from services.sla.routes import report_router
 from services.sla.settings import SlaSettings
 from services.sla.store import CaseStore
 from services.sla.timer import Clock, SystemClock
+from services.sla.transitions import moves_clocks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA = "sla"
@@ -68,7 +68,7 @@ def build(settings: SlaSettings, clock: Clock | None = None) -> StreamService:
         return await holder["keeper"].handle_batch(events)
 
     async def stop_withdrawn(events: Any) -> Any:
-        withdrawn = [e for e in events if isinstance(e, ComplaintWithdrawn)]
+        withdrawn = [e for e in events if moves_clocks(e)]
         return await holder["keeper"].handle_batch(withdrawn) if withdrawn else []
 
     async def on_assigned(sender: Any, assigned: Any, **_: Any) -> None:

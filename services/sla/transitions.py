@@ -188,6 +188,11 @@ TRANSITIONS: dict[type[Event], Transition] = {
 }
 
 
+def moves_clocks(event: Event) -> bool:
+    """Whether the keeper takes this input (complaints.updated also carries edits)."""
+    return type(event) in TRANSITIONS
+
+
 def apply(case: CaseState, event: Event, policy: Policy, now: float) -> list[Event]:
     """The SLA events one input causes, in order; `case` is updated in place.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 
 from schemas.enums import Channel
-from schemas.envelope import Event
+from schemas.envelope import Event, utcnow
 from schemas.intake import ComplaintAcknowledged, ComplaintReceived
 from schemas.topics import ACKNOWLEDGED, RECEIVED
 from services.runtime.admin import ensure_topics
@@ -120,3 +120,28 @@ async def test_replay_command_rebuilds_a_schema_and_compares_its_tables(
     finally:
         await pool.execute(f'DROP SCHEMA IF EXISTS "{live}" CASCADE')
         await pool.close()
+
+
+async def test_replay_in_time_order_hands_over_inputs_by_occurred_at_across_topics(
+        stack: RuntimeSettings) -> None:
+    settings = RuntimeSettings(topic_prefix=f"{stack.topic_prefix}rt{uuid.uuid4().hex[:6]}.")
+    await ensure_topics(settings, (RECEIVED, ACKNOWLEDGED))
+    start = utcnow() - timedelta(hours=1)
+    cases = [ComplaintReceived(complaint_id=f"rt-{n}", ticket=f"KTP-RT-{n}", channel=Channel.WEB,
+                               channel_message_id=f"m-{n}", text="Sampah",
+                               occurred_at=start + timedelta(seconds=2 * n)) for n in range(6)]
+    # Each case's acknowledgement a second after it, on the other topic, produced first.
+    acks = [ack(c).model_copy(update={"occurred_at": c.occurred_at + timedelta(seconds=1)})
+            for c in cases]
+    await produce(settings, ACKNOWLEDGED.name, *acks)
+    await produce(settings, RECEIVED.name, *reversed(cases))
+    seen: list[list[str]] = []
+
+    async def record(events: Sequence[Event]) -> Sequence[Outgoing]:
+        seen.append([e.type for e in events])
+        return []
+
+    result = await replay(settings, [RECEIVED, ACKNOWLEDGED], [], record, batch=4,
+                          in_time_order=True)
+    assert result.inputs == 12 and [len(b) for b in seen] == [4, 4, 4]
+    assert [t for b in seen for t in b] == ["ComplaintReceived", "ComplaintAcknowledged"] * 6
