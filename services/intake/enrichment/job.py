@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def enriched_event(complaint_id: str, ticket: str, channel_message_id: str,
-                   content: dict[str, object], tenant: str, now: datetime) -> ComplaintEnriched:
+                   content: dict[str, object], tenant: str, now: datetime,
+                   names: tuple[str, ...] = ()) -> ComplaintEnriched:
     """The event completing a mention's case with what the Graph API finally said."""
     attachments = content.get("attachments") or []
     assert isinstance(attachments, list)
@@ -36,7 +37,7 @@ def enriched_event(complaint_id: str, ticket: str, channel_message_id: str,
         event_id=derived_id(complaint_id, "enriched", instagram.MENTION_LOOKUP), tenant=tenant,
         complaint_id=complaint_id, occurred_at=now, ticket=ticket, channel=Channel.INSTAGRAM,
         channel_message_id=channel_message_id, lookup=instagram.MENTION_LOOKUP,
-        text=masked(str(content["text"])),
+        text=masked(str(content["text"]), names),
         attachments=tuple(Attachment.model_validate(a) for a in attachments),
         submitted_at=content.get("timestamp"))
 
@@ -62,10 +63,14 @@ async def enrich_due(state: IntakeState, now: datetime,
             if not content["text"]:
                 raise instagram.LookupFailed("the Graph API answered without text")
             case = await state.pool.fetchrow(
-                "SELECT ticket, channel_message_id FROM cases WHERE complaint_id = $1",
-                pending.complaint_id)
+                "SELECT c.ticket, c.channel_message_id, r.name FROM cases c"
+                " LEFT JOIN reporters r ON r.reporter_id = c.reporter_id"
+                " WHERE c.complaint_id = $1", pending.complaint_id)
+            # Masked with the reporter's registered name, as the case's own text would be.
+            names = (case["name"],) if case["name"] else ()
             event = enriched_event(pending.complaint_id, case["ticket"],
-                                   case["channel_message_id"], content, conf.tenant, now)
+                                   case["channel_message_id"], content, conf.tenant, now,
+                                   names)
         except (instagram.LookupFailed, ValidationError) as exc:
             retry = next_attempt(pending.attempts + 1, now, conf.enrichment_backoff_seconds,
                                  conf.enrichment_backoff_max_seconds,

@@ -1,4 +1,5 @@
-"""Edits of open cases: the new text is masked like the original, the reporter's name too."""
+"""Edits and completed mentions of open cases: the new text is masked like the original,
+the reporter's name too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from schemas.enums import Channel
 from schemas.intake import ComplaintSubmission
 from services.intake.cases.amend import Known, edited_event
 from services.intake.channels.inbound import Amendment
+from services.intake.enrichment.job import enriched_event
 
 NOW = datetime(2026, 3, 9, 7, 0, tzinfo=UTC)
 CASE = Known("c-1", "KTP-2026-000001", "Saya [nama] dari Sampit, jalan berlubang.", "open",
@@ -38,3 +40,9 @@ def test_edited_text_masks_the_name_the_edit_came_with() -> None:
 def test_an_edit_back_to_the_same_masked_text_changes_nothing() -> None:
     assert edited_event(CASE, edit("Saya Rusdiana dari Sampit, jalan berlubang."), "ketapang",
                         NOW) is None
+
+
+def test_a_completed_mention_is_masked_for_the_reporters_name() -> None:
+    event = enriched_event("c-1", "KTP-1", "17900001", {"text": "Saya Rina, jalan rusak"},
+                           "ketapang", NOW, ("Rina",))
+    assert "Rina" not in event.text and "jalan rusak" in event.text
