@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo fuzz test-faults
+.PHONY: setup run test unit bench lint schemas deploy-files strimzi-schemas stack-up stack-down clean chromium demo fuzz test-faults test-mutations
 
 VALIDATORS := deploy/validators/node_modules/.complete
 
@@ -56,6 +56,10 @@ unit: setup
 # The fault suite's long version (the short one runs inside `make test`).
 test-faults: setup
 	deploy/stack.sh run -- env TANGGAP_FAULTS=long $(BIN)/pytest -q tests/faults
+
+# The personal-data test against seven re-introduced leaks (copies of the code): each must fail.
+test-mutations: setup
+	deploy/stack.sh run -- $(BIN)/python -m tests.integration.security.mutations
 
 # Every benchmark, one table, var/bench/results.json; `make bench BENCH_ARGS=--quick` for a
 # small run (about two minutes), `BENCH_ARGS="--pipeline-seconds 600"` for a longer one.
