@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -22,13 +23,20 @@ T = TypeVar("T")
 
 # A lost or refused connection (OSError covers refused and reset sockets), a server shutting
 # down or starting (OperatorInterventionError, CannotConnectNowError), a pool whose connection
-# died under it (InterfaceError). Not a constraint or syntax error: those are bugs.
+# died under it (InterfaceError; InternalClientError "cannot switch to state ...; another
+# operation is in progress", seen on a connection the server closed mid-operation during a
+# restart in the fault suite). Not a constraint or syntax error: those are bugs.
 DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
-    asyncpg.InterfaceError)
+    asyncpg.InterfaceError, asyncpg.InternalClientError)
 LIMIT_SECONDS = 120.0  # per process: configure() from TANGGAP_DATABASE_OUTAGE_SECONDS
 RETRIES = Counter("tanggap_database_retries_total",
                   "Steps run again because the database was unavailable", ["step"])
+
+
+# The process's pools (services/runtime/database.py registers them): after an outage their
+# connections are replaced, since one the server closed mid-operation can stay in a bad state.
+POOLS: weakref.WeakSet[asyncpg.Pool] = weakref.WeakSet()
 
 
 def configure(seconds: float) -> None:
@@ -52,4 +60,6 @@ async def riding_out(attempt: Callable[[], Awaitable[T]], step: str,
             RETRIES.labels(step=step).inc()
             log.warning("%s: database unavailable (%r), again in %.1f s", step, exc, delay)
             await asyncio.sleep(delay)
+            for pool in list(POOLS):
+                await pool.expire_connections()
             delay = min(delay * 2, 5.0)
