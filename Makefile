@@ -38,8 +38,12 @@ $(VALIDATORS): deploy/validators/package.json deploy/validators/package-lock.jso
 run: setup
 	deploy/run.sh
 
+# Two pytest workers (pytest-xdist), a test file each at a time: most of the suite waits on
+# service processes, Kafka and PostgreSQL, so two overlap on two cores. Every worker is a
+# session of its own (its own topic prefix and databases). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: setup
-	deploy/stack.sh run -- $(BIN)/pytest -q --durations=25
+	deploy/stack.sh run -- $(BIN)/pytest -q --durations=25 -n $(TEST_WORKERS) --dist loadfile
 
 # A long random campaign for humans (not CI): at least 10,000 cases over all operations of
 # intake's OpenAPI spec; failures it finds are written to tests/data/fuzz-examples, which every

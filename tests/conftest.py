@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,26 @@ from schemas.topics import catalogue
 from services.runtime.admin import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.support.stack import delete_topics_with_prefix, require_stack, run_prefix
+
+FAULTS_REPORT = Path(__file__).resolve().parents[1] / "var" / "faults-report.txt"
+_REPORT_START = pytest.StashKey[int]()  # its size when the run began
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
+        config.stash[_REPORT_START] = FAULTS_REPORT.stat().st_size if FAULTS_REPORT.exists() else 0
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    """Under xdist the workers' prints are not shown: show what the fault suite reported."""
+    if getattr(config.option, "numprocesses", None) and FAULTS_REPORT.exists():
+        with FAULTS_REPORT.open(encoding="utf-8") as f:
+            f.seek(config.stash.get(_REPORT_START, 0))
+            text = f.read().strip()
+        if text:
+            terminalreporter.section("fault suite counts")
+            terminalreporter.write_line(text)
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ async def connect(url: str, schema: str, min_size: int = 1, max_size: int = 10) 
         url, min_size=min_size, max_size=max_size,
         server_settings={"search_path": f'"{schema}",public'}, reset=_keep_session), "connect")
     assert pool is not None
-    POOLS.add(pool)
+    POOLS.append(pool)
     return pool
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -36,7 +35,8 @@ RETRIES = Counter("tanggap_database_retries_total",
 
 # The process's pools (services/runtime/database.py registers them): after an outage their
 # connections are replaced, since one the server closed mid-operation can stay in a bad state.
-POOLS: weakref.WeakSet[asyncpg.Pool] = weakref.WeakSet()
+# (asyncpg pools take no weak reference; closed ones are dropped here when next seen.)
+POOLS: list[asyncpg.Pool] = []
 
 
 def configure(seconds: float) -> None:
@@ -60,6 +60,7 @@ async def riding_out(attempt: Callable[[], Awaitable[T]], step: str,
             RETRIES.labels(step=step).inc()
             log.warning("%s: database unavailable (%r), again in %.1f s", step, exc, delay)
             await asyncio.sleep(delay)
-            for pool in list(POOLS):
+            POOLS[:] = [pool for pool in POOLS if not pool.is_closing()]
+            for pool in POOLS:
                 await pool.expire_connections()
             delay = min(delay * 2, 5.0)

@@ -66,6 +66,10 @@ class StreamService:
             "consumer_auto_offset_reset": "earliest",
             "broker_commit_every": 100,
             "broker_commit_interval": 1.0,
+            # On SIGTERM, do not wait for the batch in flight (a notifier retrying a dead
+            # webhook could hold the stop for minutes): it is not acked, so it is redelivered
+            # after the restart, which every handler is idempotent to.
+            "stream_wait_empty": False,
             "broker_session_timeout": settings.session_timeout_seconds,
             "broker_heartbeat_interval": max(1.0, settings.session_timeout_seconds / 5),
             "autodiscover": False,

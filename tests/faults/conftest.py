@@ -55,10 +55,11 @@ REPORT = Path(__file__).resolve().parents[2] / "var" / "faults-report.txt"
 @pytest.fixture
 def report(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
     """Print counts past pytest's capture (so `make test` shows them) and keep them in
-    var/faults-report.txt."""
+    var/faults-report.txt (under xdist, tests/conftest.py prints this run's part of it)."""
     def emit(text: str) -> None:
-        with capsys.disabled():
-            print(text, flush=True)
+        if "PYTEST_XDIST_WORKER" not in os.environ:  # else the controller prints the file
+            with capsys.disabled():
+                print(text, flush=True)
         REPORT.parent.mkdir(parents=True, exist_ok=True)
         with REPORT.open("a", encoding="utf-8") as f:
             f.write(text.rstrip("\n") + "\n")
