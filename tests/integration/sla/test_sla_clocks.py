@@ -12,12 +12,11 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from schemas.enums import Channel, ResponseKind
+from schemas.enums import ResponseKind
 from schemas.envelope import Event
-from schemas.intake import ComplaintEdited, ComplaintWithdrawn
 from schemas.responses import AgencyResponded
 from schemas.routing import ComplaintAssigned, ComplaintRedirected
-from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, SLA, UPDATED
+from schemas.topics import ASSIGNED, REDIRECTED, RESPONSES, SLA
 from services.runtime.settings import RuntimeSettings
 from services.sla.report import COLUMNS
 from tests.support.kafka import Watcher, produce
@@ -143,25 +142,6 @@ async def test_redirection_stops_the_first_agency_clock_and_starts_the_next(
     assert first.agency == "disdukcapil" and second.clock_id == f"{cid}:dinas-pupr:response"
     assert met.agency == "dinas-pupr" and met.case_opened_at == first.started_at
     assert not [e for e in events if e.type == "SlaBreached" and e.agency == "disdukcapil"]
-
-
-async def test_withdrawn_case_stops_its_clock_and_never_breaches(
-        stack: RuntimeSettings, sla: ServiceProcess) -> None:
-    cid = new_case()
-    common = {"complaint_id": cid, "ticket": f"KTP-{cid[-6:]}", "channel": Channel.WHATSAPP,
-              "channel_message_id": f"wamid.{cid}"}
-    async with Watcher(stack, SLA.name) as watch:
-        await produce(stack, ASSIGNED.name, assignment(cid, "dinas-pupr"))
-        await watch.wait_event(SLA.name, of(cid, "SlaStarted"), timeout=30)
-        gone = ComplaintWithdrawn(**common, reason="revoke")
-        await produce(stack, UPDATED.name, ComplaintEdited(**common, edit_id="v2", text="ralat"),
-                      gone, gone)  # an edit moves no clock; the withdrawal once
-        [stopped] = await watch.wait_event(SLA.name, of(cid, "SlaStopped"), timeout=30)
-        await asyncio.sleep(RESPONSE_S + 1.0)  # past the deadline it would have had
-        events = clock_events(watch, cid)
-    assert "withdrawn" in stopped.reason and stopped.agency == "dinas-pupr"
-    # Stages that came due before the withdrawal was read may precede it; nothing follows it.
-    assert [e.type for e in events].count("SlaStopped") == 1 and events[-1].type == "SlaStopped"
 
 
 async def test_waiting_for_the_citizen_pauses_and_resumes_the_resolution_clock(
