@@ -7,29 +7,16 @@ from schemas.enums import Channel
 from schemas.intake import ComplaintEdited
 from schemas.topics import ASSIGNED, RECEIVED, RESPONSES, UPDATED
 from schemas.verdicts import CitizenVerdict, ComplaintReopened
-from services.console.app import MIGRATIONS
-from services.console.consumer import ProjectionConsumer, Projector
 from services.console.settings import ConsoleSettings
-from services.runtime.database import connect, migrate
-from services.runtime.producer import EventProducer
 from tests.integration.console.conftest import at, new_id
 from tests.integration.console.events import TEXT, assigned, received
-from tests.integration.console.test_projection_consumer import wait_until
+from tests.integration.console.test_projection_consumer import running_projection, wait_until
 
 
 async def test_updated_and_verdict_events_reach_the_projection_once_in_any_order(
         console_settings: ConsoleSettings) -> None:
-    settings = console_settings.model_copy(update={"console_group": "console-it-loop"})
-    pool = await connect(settings.database_url, "console", max_size=2)
-    await migrate(pool, "console", MIGRATIONS)
-    producer = EventProducer(settings, client_id="console-it-loop")
-    await producer.start()
-    consumer = ProjectionConsumer(settings, Projector(settings, pool, producer),
-                                  group=settings.console_group)
-    failures: list[BaseException] = []
-    consumer.crash = failures.append
-    await consumer.start()
-    try:
+    async with running_projection(console_settings, "console-it-loop") as run:
+        pool, producer, failures = run.pool, run.producer, run.failures
         cid = new_id()
         ticket = f"KTP-UPD-{cid[-6:].upper()}"
         edit = ComplaintEdited(complaint_id=cid, occurred_at=at(-0.5), ticket=ticket,
@@ -55,7 +42,3 @@ async def test_updated_and_verdict_events_reach_the_projection_once_in_any_order
         assert (row["status"], row["agency"], row["round"]) == ("reopened", "dinas-pupr", 2)
         assert row["verdict"] == "not_solved" and row["ticket"] == ticket
         assert not failures
-    finally:
-        await consumer.stop()
-        await producer.stop()
-        await pool.close()

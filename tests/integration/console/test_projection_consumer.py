@@ -4,6 +4,11 @@ database, and parks a record that is not an event of its topic on the topic's .d
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import asyncpg
 
 from schemas.routing import ComplaintRedirected
 from schemas.topics import RECEIVED, REDIRECTED, SLA, TRIAGE, dead_letter
@@ -28,19 +33,41 @@ async def wait_until(check, timeout: float = 60.0):  # type: ignore[no-untyped-d
         await asyncio.sleep(0.2)
 
 
-async def test_events_are_applied_once_and_poison_goes_to_the_dead_letter_topic(
-        console_settings: ConsoleSettings) -> None:
-    settings = console_settings.model_copy(update={"console_group": "console-it"})
+@dataclass
+class Running:
+    settings: ConsoleSettings
+    pool: asyncpg.Pool
+    producer: EventProducer
+    consumer: ProjectionConsumer
+    failures: list[BaseException] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def running_projection(console_settings: ConsoleSettings, group: str
+                             ) -> AsyncIterator[Running]:
+    """The console's projection consumer in its own group, its crashes collected."""
+    settings = console_settings.model_copy(update={"console_group": group})
     pool = await connect(settings.database_url, "console", max_size=2)
     await migrate(pool, "console", MIGRATIONS)
-    producer = EventProducer(settings, client_id="console-it")
+    producer = EventProducer(settings, client_id=group)
     await producer.start()
-    consumer = ProjectionConsumer(settings, Projector(settings, pool, producer),
-                                  group=settings.console_group)
-    failures: list[BaseException] = []
-    consumer.crash = failures.append
-    await consumer.start()
+    running = Running(settings, pool, producer, ProjectionConsumer(
+        settings, Projector(settings, pool, producer), group=group))
+    running.consumer.crash = running.failures.append
+    await running.consumer.start()
     try:
+        yield running
+    finally:
+        await running.consumer.stop()
+        await producer.stop()
+        await pool.close()
+
+
+async def test_events_are_applied_once_and_poison_goes_to_the_dead_letter_topic(
+        console_settings: ConsoleSettings) -> None:
+    async with running_projection(console_settings, "console-it") as run:
+        settings, pool, producer, consumer = run.settings, run.pool, run.producer, run.consumer
+        failures = run.failures
         cid = new_id()
         ticket = f"KTP-PRJ-{cid[-6:].upper()}"
         events = [(RECEIVED.name, received(cid, ticket, at(-2))),
@@ -75,7 +102,3 @@ async def test_events_are_applied_once_and_poison_goes_to_the_dead_letter_topic(
         assert not failures
         assert await pool.fetchval("SELECT count(*) FROM case_events WHERE complaint_id = $1",
                                    cid) == 4  # the redelivered copies changed nothing
-    finally:
-        await consumer.stop()
-        await producer.stop()
-        await pool.close()
