@@ -44,6 +44,7 @@ class StreamService:
         self.producer = EventProducer(settings, client_id=settings.group(name))
         self.crash: Callable[[BaseException], None] = crash_process
         self.ready = asyncio.Event()  # set once the producer and on_start hooks are up
+        self.stopping = False
         self._on_start: list[Callable[[], Awaitable[None]]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         # Its own consumer lag as a gauge (tanggap_consumer_lag_records{service,topic}).
@@ -88,6 +89,7 @@ class StreamService:
                 outer.ready.set()
 
             async def on_stop(self) -> None:
+                outer.stopping = True  # a batch cut off by what closes now is not a crash
                 for hook in reversed(outer._on_stop):
                     await hook()
                 await outer.producer.stop()
@@ -127,6 +129,9 @@ class StreamService:
                     step.producer = self.producer  # tests swap the producer after build
                     await step([event.message for event in events])
                 except Exception as exc:  # noqa: BLE001 - anything unexpected must not be acked
+                    if self.stopping:  # its clients closed under it: redelivered after restart
+                        log.info("%s: batch cut off by the shutdown, not acked: %r", name, exc)
+                        return
                     self.crash(exc)
                     raise
                 for event in events:  # durable: DB committed, Kafka acknowledged everything

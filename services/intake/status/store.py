@@ -19,8 +19,11 @@ INSERT INTO case_status (complaint_id, ticket, channel, category_hint, descripti
                          lat, lon, address, media_url, received_at, status, status_at,
                          updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $11)
-ON CONFLICT (complaint_id) DO NOTHING
+ON CONFLICT DO NOTHING
 """
+# Any conflict: the case's own row (a redelivery), or another case holding the ticket. Tickets
+# are unique per intake database; a second database's intake on the same topic namespace (a
+# misconfiguration, or tests) must not crash-loop this projection on a ComplaintReceived.
 
 _STATUS = """
 UPDATE case_status SET status = coalesce($2, status), agency = coalesce($3, agency),
