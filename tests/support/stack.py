@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
 
 from services.runtime.settings import RuntimeSettings
 
@@ -54,5 +57,26 @@ async def delete_topics_with_prefix(settings: RuntimeSettings, prefix: str) -> i
         if doomed:
             await admin.delete_topics(doomed)
         return len(doomed)
+    finally:
+        await admin.close()
+
+
+async def create_run_database(server_url: str, prefix: str) -> str:
+    """A fresh database for this run on the stack's server; its URL."""
+    name = f"tanggap_run_{prefix.strip('.')}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+async def drop_run_database(server_url: str, url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
