@@ -21,7 +21,7 @@ from playwright.async_api import Browser, BrowserContext, Page
 
 from services.runtime.settings import RuntimeSettings
 from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
-from tests.support.stack import service_env
+from tests.support.stack import service_env, spread_tickets
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILURES = ROOT / "var" / "browser" / "failures"
@@ -77,7 +77,9 @@ async def browser_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield urlunsplit(urlsplit(stack.database_url)._replace(path=f"/{name}"))
+    url = urlunsplit(urlsplit(stack.database_url)._replace(path=f"/{name}"))
+    await spread_tickets(url)
+    yield url
     admin = await asyncpg.connect(stack.database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -70,7 +72,9 @@ async def create_run_database(server_url: str, prefix: str) -> str:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    await spread_tickets(url)
+    return url
 
 
 async def drop_run_database(server_url: str, url: str) -> None:
@@ -80,3 +84,23 @@ async def drop_run_database(server_url: str, url: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def spread_tickets(url: str) -> None:
+    """Start this database's ticket numbers at an offset of its own (from its name).
+
+    Tickets are unique per intake database; two test databases on one topic namespace would
+    both open KTP-YYYY-000001, and a status page read by ticket could show the other's case.
+    Production shares one database per regency, so this is for tests only.
+    """
+    name = urlsplit(url).path.lstrip("/")
+    start = 1000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 800_000
+    year = datetime.now(UTC).year
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute('CREATE SCHEMA IF NOT EXISTS "intake"')
+        for y in (year, year + 1):  # a run across New Year in the regency's time zone
+            await conn.execute(f"CREATE SEQUENCE IF NOT EXISTS intake.ticket_ktp_{y} "
+                               f"START WITH {start}")
+    finally:
+        await conn.close()

@@ -18,7 +18,7 @@ from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
 from tests.support.processes import ServiceProcess, free_port
-from tests.support.stack import service_env
+from tests.support.stack import service_env, spread_tickets
 from tests.unit.intake.samples import (
     CHANNELS,
     META_SECRET,
@@ -46,7 +46,9 @@ async def intake_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator[
     finally:
         await admin.close()
     parts = urlsplit(stack.database_url)
-    yield urlunsplit(parts._replace(path=f"/{name}"))
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    await spread_tickets(url)
+    yield url
     admin = await asyncpg.connect(stack.database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
