@@ -24,7 +24,7 @@ from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.receiver import Receiver
-from tests.support.stack import service_env
+from tests.support.stack import create_database, drop_database, service_env
 
 SERVICES = ("intake", "router", "sla", "notifier")
 PORT_VARIABLE = {"intake": "TANGGAP_INTAKE_PORT", "router": "TANGGAP_ROUTER_WEB_PORT",
@@ -52,24 +52,6 @@ SHORT_POLICY_STAGES = (("SlaStarted", None), ("SlaWarning", 0.5), ("SlaWarning",
 
 def database_url(base: str, name: str) -> str:
     return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
-
-
-async def create_database(base_url: str, name: str) -> str:
-    admin = await asyncpg.connect(base_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return database_url(base_url, name)
-
-
-async def drop_database(base_url: str, name: str) -> None:
-    admin = await asyncpg.connect(base_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def wait_for_topics(settings: RuntimeSettings, names: Iterable[str],

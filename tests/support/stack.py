@@ -63,27 +63,34 @@ async def delete_topics_with_prefix(settings: RuntimeSettings, prefix: str) -> i
         await admin.close()
 
 
-async def create_run_database(server_url: str, prefix: str) -> str:
-    """A fresh database for this run on the stack's server; its URL."""
-    name = f"tanggap_run_{prefix.strip('.')}"
-    admin = await asyncpg.connect(server_url)
+async def create_database(base_url: str, name: str) -> str:
+    """A fresh database `name` on the stack's server; its URL."""
+    admin = await asyncpg.connect(base_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    return urlunsplit(urlsplit(base_url)._replace(path=f"/{name}"))
+
+
+async def drop_database(base_url: str, name: str) -> None:
+    admin = await asyncpg.connect(base_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def create_run_database(server_url: str, prefix: str) -> str:
+    """A fresh database for this run, its tickets spread (below); its URL."""
+    url = await create_database(server_url, f"tanggap_run_{prefix.strip('.')}")
     await spread_tickets(url)
     return url
 
 
 async def drop_run_database(server_url: str, url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(server_url, urlsplit(url).path.lstrip("/"))
 
 
 async def spread_tickets(url: str) -> None:
