@@ -10,7 +10,6 @@ import asyncio
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
@@ -48,10 +47,6 @@ defaults:
 # (type, stage) each response clock emits exactly once under SHORT_POLICY.
 SHORT_POLICY_STAGES = (("SlaStarted", None), ("SlaWarning", 0.5), ("SlaWarning", 0.8),
                        ("SlaBreached", None), ("SlaEscalated", 1), ("SlaEscalated", 2))
-
-
-def database_url(base: str, name: str) -> str:
-    return urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
 
 
 async def wait_for_topics(settings: RuntimeSettings, names: Iterable[str],
