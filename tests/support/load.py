@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 TEXTS = ("Jalan kabupaten menuju desa rusak parah banyak lubang, mohon diperbaiki",
          "Sampah di TPS pasar belum diangkut seminggu, bau busuk sampai ke rumah warga",
@@ -72,40 +72,43 @@ class Load:
     def statuses(self) -> Counter[int]:
         return Counter(s for o in self.outcomes for s in o.statuses)
 
-    async def _post(self, http: httpx.AsyncClient, outcome: Outcome) -> None:
+    async def _post(self, http: aiohttp.ClientSession, outcome: Outcome) -> None:
         body = complaint(self.tag, outcome.n)
         outcome.sent_at = time.monotonic()
         delay = 0.05
         while time.monotonic() - outcome.sent_at < self.retry_for:
             try:
-                answer = await http.post("/v1/complaints", json=body)
-            except httpx.HTTPError:
+                async with http.post("/v1/complaints", json=body) as answer:
+                    code, headers = answer.status, answer.headers
+                    data = await answer.json() if code == 202 else None
+            except (aiohttp.ClientError, TimeoutError, ValueError):
                 outcome.statuses.append(0)
                 outcome.attempts.append((time.monotonic(), 0))
             else:
-                outcome.statuses.append(answer.status_code)
-                outcome.attempts.append((time.monotonic(), answer.status_code))
-                if answer.status_code == 202:
-                    data = answer.json()
+                outcome.statuses.append(code)
+                outcome.attempts.append((time.monotonic(), code))
+                if code == 202:
                     outcome.complaint_id = data["complaint_id"]
                     outcome.tickets.add(data["ticket"])
                     outcome.duplicate = bool(data.get("duplicate"))
                     if outcome.accepted_at is None:
                         outcome.accepted_at = time.monotonic()
                     return
-                if answer.status_code == 503:
-                    outcome.retry_after.append(answer.headers.get("Retry-After"))
-                elif answer.status_code < 500 and answer.status_code != 429:
+                if code == 503:
+                    outcome.retry_after.append(headers.get("Retry-After"))
+                elif code < 500 and code != 429:
                     return  # refused for good: a test bug, counted by the caller
             await asyncio.sleep(delay)
             delay = min(1.0, delay * 2)
 
     async def run(self) -> Load:
-        limits = httpx.Limits(max_connections=self.concurrency,
-                              max_keepalive_connections=self.concurrency)
+        # aiohttp, not httpx: httpx spent ~11 ms of CPU per request at 64 in flight here,
+        # so the generator, not intake, set the rate; aiohttp spends ~0.3 ms.
         queue: asyncio.Queue[Outcome] = asyncio.Queue(maxsize=2 * self.concurrency)
-        async with httpx.AsyncClient(base_url=self.url, timeout=httpx.Timeout(30, connect=5),
-                                     limits=limits, headers={"X-API-Key": self.key}) as http:
+        async with aiohttp.ClientSession(
+                base_url=self.url, headers={"X-API-Key": self.key},
+                timeout=aiohttp.ClientTimeout(total=30, connect=5),
+                connector=aiohttp.TCPConnector(limit=self.concurrency)) as http:
             async def worker() -> None:
                 while True:
                     outcome = await queue.get()
