@@ -40,13 +40,24 @@ def mask_text(text: str, names: tuple[str, ...] = ()) -> str:
     return masked
 
 
+# The only non-ASCII characters that re.IGNORECASE matches to an ASCII letter (checked over
+# every code point): folding them first makes the substring pre-check below exact.
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
 def mask_name(text: str, name: str) -> str:
     """The text with a known name masked: whole, then each of its words of 3+ letters, since
     people write only their first name ("Saya Rina") or a part of it."""
     whole = " ".join(name.split())
     parts = sorted({w for w in re.split(r"[\s.,]+", whole) if len(w) >= 3}, key=len,
                    reverse=True)
-    for part in ([whole] if len(whole) >= 3 else []) + parts:
+    candidates = ([whole] if len(whole) >= 3 else []) + parts
+    if whole.isascii():
+        # Most texts do not name their reporter: a substring test skips compiling a
+        # case-insensitive pattern per name (a new name each time), which cost ~130 us.
+        folded = text.translate(_ASCII_FOLD).lower()
+        candidates = [c for c in candidates if all(w.lower() in folded for w in c.split())]
+    for part in candidates:
         pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, part.split())) + r"(?!\w)"
         text = re.sub(pattern, NAME, text, flags=re.IGNORECASE)
     return text

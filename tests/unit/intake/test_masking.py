@@ -46,3 +46,13 @@ def test_every_report_masks_the_reporters_name_not_only_anonymous_ones() -> None
         "channel": "web", "channel_message_id": "m-1", "text": "Saya Rina minta jalan diperbaiki",
         "reporter": {"name": "Rina Marlina", "phone": "081234567890"}})
     assert masked_fields(submission)["text"] == f"Saya {NAME} minta jalan diperbaiki"
+
+
+def test_the_name_pre_check_misses_nothing_the_case_insensitive_match_finds() -> None:
+    # Dotless and dotted I, the long s and the Kelvin sign match ASCII letters under
+    # re.IGNORECASE; the substring pre-check that skips compiling must fold them too.
+    for text, name in [("saya R\u0131na", "Rina"), ("R\u0130NA datang", "Rina"),
+                       ("\u017fiti melapor", "Siti"), ("Pa\u212a Eko", "Pak Eko"),
+                       ("EKO   PRASETYO", "Eko Prasetyo"), ("Abd. Rahman", "Abd. Rahman")]:
+        assert "[nama]" in mask_text(text, (name,)), (text, name)
+    assert mask_text("jalan rusak di desa", ("Rina Marlina",)) == "jalan rusak di desa"
