@@ -257,10 +257,9 @@ def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str]
     for part in ("hazard", "urgency", "past", "ongoing", "hypothetical"):
         phrases += _phrases(getattr(routing.emergency, part), f"flag:{part}", w, normalizer,
                             stemmer, layer="danger")
-    negation = routing.negation
+    negation, n = routing.negation, normalizer
     for part in ("denial", "resolved"):
-        phrases += _phrases(getattr(negation, part), f"flag:{part}", w, normalizer, stemmer,
-                            layer="negation")
+        phrases += _phrases(getattr(negation, part), f"flag:{part}", w, n, stemmer, "negation")
     words = Words(*(frozenset(stemmer.stems(t for w in getattr(negation, part)
                                             for t in normalizer.tokens(w)))
                     for part in ("negators", "contrast")),
