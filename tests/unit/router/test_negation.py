@@ -100,3 +100,17 @@ def test_urgent_words_around_a_live_danger_keep_it_an_emergency(rules: RuleSet) 
 def test_a_forest_fire_is_the_disaster_agencys(rules: RuleSet) -> None:
     result = verdict(rules, "kebakaran hutan dekat kampung, api merambat ke kebun, asap tebal")
     assert result.agency == "bpbd" and Flag.EMERGENCY in result.flags
+
+
+def test_the_aftermath_and_a_late_response_are_no_emergency(rules: RuleSet) -> None:
+    for text, agency in (("korban kebakaran di gang kami blm dapat bantuan sembako dr dinsos",
+                          "dinsos"),
+                         ("damkar datangnya telat 1 jam, rumah tetangga habis terbakar semua",
+                          "damkar")):
+        result = verdict(rules, text)
+        assert Flag.EMERGENCY not in result.flags and result.agency == agency, text
+
+
+def test_a_yes_no_question_about_an_office_stays_with_the_center(rules: RuleSet) -> None:
+    result = verdict(rules, "selamat siang min, kantor disdukcapil hari sabtu buka ga?")
+    assert Flag.NOT_A_COMPLAINT in result.flags and result.agency is None
