@@ -101,6 +101,7 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     # are below the aims (see the note); these floors only catch a regression.
     assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.21
     assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.80
+    assert unseen[2].accuracy >= 0.90 and unseen[2].triage_rate <= 0.08
 
 
 def test_held_out_set_3_is_the_one_written_before_round_three() -> None:
