@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from schemas.enums import Disposition, Flag, Priority
 from services.router.lexicon import light_stem
+from services.router.negation import settle
 from services.router.phrases import Match
 from services.router.rules import AT_KECAMATAN, RuleSet
 
@@ -68,7 +69,10 @@ def confidence(best: float, runner_up: float) -> float:
 
 
 def _only_past(ev: Evidence) -> bool:
-    """The message speaks of a past event and nothing says it is still going on."""
+    """The message speaks of a past event and nothing says it is still going on, or its only
+    dangers were over, resolved or feared where it names them (negation.py)."""
+    if ev.flags.get("over", 0.0) > 0 and ev.flags.get("hazard", 0.0) == 0:
+        return True
     return ev.flags.get("past", 0.0) > 0 and ev.flags.get("ongoing", 0.0) == 0
 
 
@@ -148,7 +152,11 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     words = tuple(light_stem(t) for t in tokens)
     stems = rules.stemmer.stems(tokens)
     place = rules.places.find(tokens)
-    ev = Evidence.of(rules.index.find(_without_places(stems, place.spans), words))
+    matched = _without_places(stems, place.spans)
+    settled = settle(rules.index.find(matched, words), tokens, matched, rules.negation)
+    ev = Evidence.of(settled.matches)
+    if settled.over:
+        ev.flags["over"] = 1.0
     hinted = source.category_hints.get(category_hint or "")
     if hinted:  # what the citizen picked on a form is evidence, not proof
         ev.categories[hinted] = ev.categories.get(hinted, 0.0) + source.weights.strong

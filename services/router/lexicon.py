@@ -21,6 +21,11 @@ _LEET_LETTERS = str.maketrans("013457", "oieast")
 # The dot of an abbreviation ("Jl. Suprapto", "Gg. Mawar") does not end the clause.
 _ABBREVIATION_DOT = re.compile(
     r"\b(jl|jln|gg|kec|kel|ds|no|rt|rw|dr|drs|sdr|sdri|bpk|ibu|yth|kab|prov|tlp|telp|hp|st|h)\.")
+# "buka ga?", "sudah cair belum ya?": a negator that ends a question asks yes or no; it says
+# nothing is missing. It becomes the question particle "kah".
+_QUESTION_TAG = re.compile(
+    r"\b(?:ga|gak|gk|nggak|ngga|enggak|engga|tidak|tdk|ndak|nda|belum|blm)(\s+(?:ya|yah|sih))?"
+    r"\s*\?")
 _PARTICLE = re.compile(r"^([a-z]{4,}?)(nya|lah|kah|pun|mu|lu|tuh)$")
 
 
@@ -48,6 +53,7 @@ class Normalizer:
         cleaned = unicodedata.normalize("NFKC", text).lower()
         cleaned = _URL.sub(" tautan ", cleaned)
         cleaned = _ABBREVIATION_DOT.sub(r"\1 ", cleaned)
+        cleaned = _QUESTION_TAG.sub(r" kah\1 ?", cleaned)
         cleaned = _MENTION.sub(r" \1 ", cleaned)
         cleaned = _REDUPLICATED.sub(r"\1 \1\2", cleaned)
         cleaned = _LEET.sub(_unleet, cleaned)

@@ -15,6 +15,7 @@ from schemas.directory import Directory
 from schemas.enums import Priority
 from services.router.lexicon import BOUNDARY, Normalizer
 from services.router.model import Model, load_model
+from services.router.negation import Words
 from services.router.phrases import ANYWHERE, Phrase, PhraseIndex
 from services.router.places import Gazetteer
 from services.router.stemming import Stemmer, root_words
@@ -79,6 +80,18 @@ class Emergency(_Strict):
     urgency: Vocabulary  # "segera", "tolong cepat", "makin parah"
     past: Vocabulary  # "bulan lalu", "sudah surut": the danger is over
     ongoing: Vocabulary  # "sekarang", "masih": overrides a past marker
+    # Feared, not happening ("takutnya roboh"): no emergency in that sub-clause (negation.py).
+    hypothetical: Vocabulary = Vocabulary()
+
+
+class Negation(_Strict):
+    """What takes evidence back (services/router/negation.py), within one sub-clause."""
+
+    negators: tuple[str, ...] = ()  # between a phrase's words: "listrik tidak mati"
+    contrast: tuple[str, ...] = ()  # "tapi", "namun": what follows is another matter
+    speaker: tuple[str, ...] = ()  # "kami matikan": the speaker did it
+    denial: Vocabulary = Vocabulary()  # "bukan soal harga": the matter denied
+    resolved: Vocabulary = Vocabulary()  # "sudah nyala lagi", "sudah diperbaiki": fixed
 
 
 class Thresholds(_Strict):
@@ -134,6 +147,7 @@ class RoutingFile(_Strict):
     emergency: Emergency
     external_messages: dict[str, str]
     model: ModelUse = ModelUse()
+    negation: Negation = Negation()
 
     @model_validator(mode="after")
     def _unique_names(self) -> RoutingFile:
@@ -161,6 +175,7 @@ class RuleSet:
     center: str
     stopwords: frozenset[str] = frozenset()
     model: Model | None = None
+    negation: Words = Words(frozenset(), frozenset(), frozenset())
 
     def channel(self, name: str) -> str:
         return self.source.channel_aliases.get(name, name)
@@ -221,9 +236,10 @@ def _distinct(phrases: list[Phrase]) -> list[Phrase]:
 
 def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str],
                   places: dict[str, object], version: str, directory: Directory,
-                  stopwords: frozenset[str] = frozenset()) -> RuleSet:
+                  stopwords: frozenset[str] = frozenset(),
+                  roots: dict[str, str] | None = None) -> RuleSet:
     normalizer = Normalizer(lexicon)
-    stemmer = Stemmer(lexicon, keep)
+    stemmer = Stemmer(lexicon, keep, roots=roots)
     w = routing.weights
     phrases = [p for c in routing.categories
                for p in _phrases(c, f"category:{c.name}", w, normalizer, stemmer)]
@@ -238,14 +254,21 @@ def compile_rules(routing: RoutingFile, lexicon: dict[str, str], keep: list[str]
     for part in ("courtesy", "problem", "asking", "question"):
         phrases += _phrases(getattr(routing.courtesy, part), f"flag:{part}", w, normalizer,
                             stemmer, layer="courtesy")
-    for part in ("hazard", "urgency", "past", "ongoing"):
+    for part in ("hazard", "urgency", "past", "ongoing", "hypothetical"):
         phrases += _phrases(getattr(routing.emergency, part), f"flag:{part}", w, normalizer,
                             stemmer, layer="danger")
+    negation, n = routing.negation, normalizer
+    for part in ("denial", "resolved"):
+        phrases += _phrases(getattr(negation, part), f"flag:{part}", w, n, stemmer, "negation")
+    words = Words(*(frozenset(stemmer.stems(t for w in getattr(negation, part)
+                                            for t in normalizer.tokens(w)))
+                    for part in ("negators", "contrast")),
+                  frozenset(t for w in negation.speaker for t in normalizer.tokens(w)))
     return RuleSet(version, routing, normalizer, stemmer, PhraseIndex(_distinct(phrases)),
                    Gazetteer(places, normalizer, root_words()),
                    {c.name: c for c in routing.categories},
                    frozenset(directory.codes("external")), directory.regency.center,
-                   frozenset(stemmer.stems(stopwords)))
+                   frozenset(stemmer.stems(stopwords)), negation=words)
 
 
 def load_rules(path: Path, directory: Directory) -> RuleSet:
@@ -267,7 +290,8 @@ def _load(path: Path, directory: Directory) -> RuleSet:
     # without a version bump is still visible in every decision it makes.
     rules = compile_rules(routing, lexicon, list(lexicon_data.get("keep", ())),
                           yaml.safe_load(places_raw), f"{routing.version}+{digest}", directory,
-                          frozenset(lexicon_data.get("stopwords", ())))
+                          frozenset(lexicon_data.get("stopwords", ())),
+                          {str(k): str(v) for k, v in (lexicon_data.get("roots") or {}).items()})
     if routing.model.file is None:
         return rules
     model_path = path.parent / routing.model.file

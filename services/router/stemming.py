@@ -31,15 +31,21 @@ class Stemmer:
     """Stems tokens to their root word, then maps slang roots to standard ones."""
 
     def __init__(self, after: Mapping[str, str] | None = None, keep: Iterable[str] = (),
-                 cache_size: int = 200_000, backend: Callable[[], Any] = _sastrawi) -> None:
+                 cache_size: int = 200_000, backend: Callable[[], Any] = _sastrawi,
+                 roots: Mapping[str, str] | None = None) -> None:
         self._backend_factory = backend
         self._keep = frozenset(keep)
+        # Derived forms whose Sastrawi root means something else, and the root of their own
+        # they share instead ("diperbaiki", "perbaikan" -> "perbaiki", not "baik").
+        self._roots = dict(roots or {})
         self._backend: Any = None
         # Only single-word slang applies after stemming ("ngalir" -> "alir").
         self._after = {k: v for k, v in (after or {}).items() if " " not in v}
         self.stem = lru_cache(maxsize=cache_size)(self._stem)
 
     def _stem(self, token: str) -> str:
+        if token in self._roots:
+            return self._roots[token]
         if token == BOUNDARY or token.isdigit() or len(token) < _MIN_STEM_LENGTH \
                 or token in self._keep:
             return token

@@ -42,3 +42,10 @@ def test_domain_nouns_keep_their_identity_when_stemmed(rules: RuleSet) -> None:
     # Kept whole: otherwise every house would be housing and every place a kecamatan office.
     assert stem("perumahan") == "perumahan" and stem("kecamatan") == "kecamatan"
     assert stem("ngalir") == "alir"  # slang root mapped after stemming
+
+
+def test_a_negator_ending_a_question_asks_yes_or_no() -> None:
+    normalizer = Normalizer({})
+    assert normalizer.tokens("kantor buka ga?") == ("kantor", "buka", "kah")
+    assert normalizer.tokens("sudah cair belum ya?") == ("sudah", "cair", "kah", "ya")
+    assert normalizer.tokens("air tidak ngalir?") == ("air", "tidak", "ngalir")
