@@ -35,15 +35,6 @@ async def schedule_in(conn: asyncpg.Connection, complaint_id: str,
              for d in deferred])
 
 
-async def schedule(pool: asyncpg.Pool, complaint_id: str, lookup: str,
-                   params: dict[str, Any], now: datetime, item: str = "") -> None:
-    """Record a look-up to try again; a redelivery of the same item schedules nothing new."""
-    await pool.execute(
-        "INSERT INTO enrichments (complaint_id, lookup, item, params, next_at)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (complaint_id, lookup, item) DO NOTHING",
-        complaint_id, lookup, item, orjson.dumps(params).decode(), now)
-
-
 async def claim_due(pool: asyncpg.Pool, now: datetime, limit: int) -> list[Pending]:
     """Look-ups due now, leased to this process so that another one skips them."""
     rows = await pool.fetch(
