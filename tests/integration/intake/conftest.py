@@ -153,6 +153,10 @@ class GraphStandIn:
         media_id = request.path.rsplit("/", 1)[-1]
         if media_id in self.media:
             return self._media_answer(request, media_id)
+        if "fields" not in request.query:  # a media id no test registered (other tests' photos)
+            return web.json_response({"error": {
+                "message": f"Unsupported get request. Object with ID '{media_id}' does not "
+                           "exist", "type": "GraphMethodException", "code": 100}}, status=400)
         self.queries.append((request.path, dict(request.query)))
         if self.failing:
             return web.json_response({"error": {"message": "An unknown error occurred",
