@@ -3,6 +3,7 @@ the citizen's view follows, redeliveries change nothing, and a failing Graph API
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
@@ -144,9 +145,34 @@ async def test_a_revoke_before_its_message_opens_the_case_withdrawn(intake: Serv
     assert [h["kind"] for h in view["history"]] == ["received", "withdrawn"]
     [withdrawn] = await watch.wait_event(UPDATED.name, lambda e: e.complaint_id == cid)
     assert isinstance(withdrawn, ComplaintWithdrawn) and withdrawn.reason == "revoke"
+    await watch.wait_event(RECEIVED.name, lambda e: e.complaint_id == cid)
     received = [e for e in watch.events(RECEIVED.name) if e.complaint_id == cid]
     assert len(received) == 1  # one case, opened once and withdrawn once, both on the log
     assert len([e for e in watch.events(UPDATED.name) if e.complaint_id == cid]) == 1
+
+
+async def test_revokes_racing_their_messages_withdraw_every_case_once(
+        intake: ServiceProcess, watch: Watcher) -> None:
+    pairs = []
+    for _ in range(15):
+        original = f"wamid.{uuid.uuid4().hex}"
+        pairs.append((whatsapp_batch({"id": original, "type": "text",
+                                      "text": {"body": "Banjir di Desa Sandai"}}),
+                      whatsapp_batch({"id": f"wamid.{uuid.uuid4().hex}", "type": "revoke",
+                                      "revoke": {"original_message_id": original}})))
+    # Each message and its revoke at the same time: whichever is stored second sees the other.
+    answers = await asyncio.gather(*(posted(intake, "whatsapp", body)
+                                     for pair in pairs for body in pair))
+    cases = [a["accepted"][0] for a in answers[::2]]
+    for case in cases:
+        await status_when(intake, f"/v1/complaints/{case['ticket']}",
+                          lambda v: v["status"] == "withdrawn")
+    for case in cases:
+        await watch.wait_event(UPDATED.name, lambda e, c=case: e.complaint_id == c["complaint_id"])
+    for case in cases:
+        withdrawn = [e for e in watch.events(UPDATED.name)
+                     if e.complaint_id == case["complaint_id"]]
+        assert [type(e) for e in withdrawn] == [ComplaintWithdrawn]
 
 
 async def test_an_edit_before_its_message_opens_the_case_with_the_edited_text(
