@@ -21,6 +21,12 @@ class Attachment(Model):
     url: str | None = Field(default=None, max_length=2000)
     media_id: str | None = Field(default=None, max_length=200)
     caption: str | None = Field(default=None, max_length=2000)
+    # Added additively, set by intake once it holds the bytes (a downloaded WhatsApp media):
+    # agencies fetch them at GET /v1/cases/{ticket}/media/{sha256}. Adapters never set them.
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    mime_type: str | None = Field(default=None, max_length=200)
+    size: int | None = Field(default=None, ge=0)
+    stored: bool = False
 
 
 class FormAnswer(Model):
@@ -137,6 +143,13 @@ class ComplaintSubmission(Model):
         # No channel means a NUL character, and PostgreSQL text cannot store one: drop it
         # (the same way on every delivery, so a message id stays one case).
         return _strip_nul(data)
+
+    @model_validator(mode="after")
+    def _nothing_stored_yet(self) -> ComplaintSubmission:
+        # Only intake can say it holds an attachment's bytes; a submission cannot claim it.
+        if any(a.stored for a in self.attachments):
+            raise ValueError("attachments[].stored is set by intake once it holds the bytes")
+        return self
 
 
 def _strip_nul(value: Any) -> Any:

@@ -195,9 +195,11 @@ def _citizen_change(event: Event) -> Change | None:
                           text=event.text, line=Line("isi aduan diubah pelapor", "intake",
                                                      None, "edited"))
         case ComplaintEnriched():
+            # A stored WhatsApp media keeps the text; the line says what was added.
+            what = ("lampiran tersimpan" if event.lookup == "whatsapp_media"
+                    else f"isi aduan dilengkapi ({event.lookup})")
             return Change({"ticket": event.ticket, "channel": event.channel.value},
-                          text=event.text, line=Line(
-                f"isi aduan dilengkapi ({event.lookup})", "intake"))
+                          text=event.text, line=Line(what, "intake"))
         case ComplaintWithdrawn():
             return Change({"ticket": event.ticket, "channel": event.channel.value,
                            "withdrawn_reason": event.reason}, "withdrawn", line=Line(

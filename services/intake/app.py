@@ -26,6 +26,7 @@ from services.intake.http.channels import router as channel_router
 from services.intake.http.complaints import router
 from services.intake.http.contact import router as contact_router
 from services.intake.http.errors import validation_failed
+from services.intake.http.media import router as media_router
 from services.intake.http.open311 import router as open311_router
 from services.intake.http.verdicts import router as verdicts_router
 from services.intake.privacy.retention import sweep_retention
@@ -144,6 +145,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     app.include_router(answers_router)
     app.include_router(verdicts_router)
     app.include_router(contact_router)
+    app.include_router(media_router)
     app.include_router(__import__("services.intake.http.operator", fromlist=["router"]).router)
     app.include_router(ops_router("intake"))
     return app

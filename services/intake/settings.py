@@ -46,7 +46,8 @@ class IntakeSettings(RuntimeSettings):
     intake_verdict_secret: SecretStr | None = None  # signs status-page codes; made if unset
 
     # Meta (WhatsApp Cloud API, Instagram and Page webhooks): the app secret signs every POST,
-    # the verify token answers the GET handshake; the access token reads mentions back.
+    # the verify token answers the GET handshake; the access token reads mentions back
+    # and downloads WhatsApp media.
     meta_app_secret: SecretStr | None = None
     meta_verify_token: SecretStr | None = None
     meta_access_token: SecretStr | None = None
@@ -70,6 +71,17 @@ class IntakeSettings(RuntimeSettings):
     enrichment_backoff_seconds: float = 30.0
     enrichment_backoff_max_seconds: float = 3600.0
     enrichment_max_attempts: int = 48
+    # WhatsApp media are downloaded by the same job (when meta_access_token is set) and kept
+    # in PostgreSQL: only these types (Meta's supported ones, no HTML or SVG, which a browser
+    # would run), up to this size; anything else is given up with its reason.
+    intake_media_max_bytes: int = 16 * 1024 * 1024
+    intake_media_types: list[str] = [
+        "image/jpeg", "image/png", "image/webp", "video/mp4", "video/3gpp", "audio/aac",
+        "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "application/pdf", "text/plain",
+        "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"]
 
     # Sources that do not push (TikTok, X stream, remote Open311, news feeds): a YAML file,
     # see services/intake/pullers/sources.py. None: no pullers run.

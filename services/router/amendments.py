@@ -2,8 +2,9 @@
 
 Pure, as casework.py: an edited (or completed) case still in triage is routed again on its new
 text; a case an agency holds keeps its holder, and the agency is told on its own assignment
-topic (the edit with the router's masking, or the withdrawal), since that topic is all an
-agency reads. Suppressed and external cases only keep the new text.
+topic (the edit with the router's masking, the completion, e.g. the stored media it can fetch,
+or the withdrawal), since that topic is all an agency reads. Suppressed and external cases
+only keep the new text; a completion that leaves the text as it was routes nothing again.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def reroute_edited(state: CaseState, event: ComplaintEdited | ComplaintEnriched,
         told = event.model_copy(update={**event.caused("agency-told"), "text": text})
         return Change(replace(state, text=text), [(agency_topic(state.agency), told)],
                       f"{state.agency} told of the {_what(event)}")
+    if isinstance(event, ComplaintEnriched) and text == state.text:
+        # A completion that changed no text (a WhatsApp media stored): nothing to decide anew.
+        return Change(state, [], "text unchanged by the deferred look-up: not routed again")
     if state.disposition is not Disposition.TRIAGE:
         return Change(replace(state, text=text), [], f"{state.disposition} case: text kept")
     edited = replace(state, text=text, kecamatan=verdict.kecamatan or state.kecamatan,
@@ -61,4 +65,6 @@ def withdrawn(state: CaseState, event: ComplaintWithdrawn) -> Change:
 
 
 def _what(event: ComplaintEdited | ComplaintEnriched) -> str:
-    return "citizen's edit" if isinstance(event, ComplaintEdited) else "deferred look-up"
+    if isinstance(event, ComplaintEdited):
+        return "citizen's edit"
+    return "stored media" if event.lookup == "whatsapp_media" else "deferred look-up"

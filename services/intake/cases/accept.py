@@ -20,6 +20,8 @@ from services.intake.cases.masking import mask_text
 from services.intake.cases.registry import Case, CasePlan, NewCase, open_case_retrying
 from services.intake.cases.reporters import identify
 from services.intake.cases.tickets import ticket_year
+from services.intake.channels.inbound import Deferred
+from services.intake.enrichment.media import downloads_for
 from services.intake.metrics import COMPLAINTS
 from services.intake.state import IntakeState
 from services.intake.status import verdict_store
@@ -54,8 +56,9 @@ def masked_fields(submission: ComplaintSubmission) -> dict[str, object]:
 
 
 def new_case(submission: ComplaintSubmission, tenant: str, center: str,
-             now: datetime) -> NewCase:
-    """The case this submission opens if its message is new: masked event, contact, notices."""
+             now: datetime, deferred: tuple[Deferred, ...] = ()) -> NewCase:
+    """The case this submission opens if its message is new: masked event, contact, notices,
+    and the look-ups the job does after it opened."""
     identity = identify(submission)
 
     def plan(complaint_id: str, ticket: str, reporter_id: str | None) -> CasePlan:
@@ -75,20 +78,26 @@ def new_case(submission: ComplaintSubmission, tenant: str, center: str,
             in_reply_to=submission.in_reply_to, **masked_fields(submission))
         return CasePlan(received, acknowledgement(received, contact), contact)
 
-    return NewCase(submission.channel.value, submission.channel_message_id, identity, plan)
+    return NewCase(submission.channel.value, submission.channel_message_id, identity, plan,
+                   deferred)
 
 
-async def accept(state: IntakeState, submission: ComplaintSubmission,
-                 now: datetime) -> tuple[Case, bool]:
+async def accept(state: IntakeState, submission: ComplaintSubmission, now: datetime,
+                 deferred: Deferred | None = None) -> tuple[Case, bool]:
     """Open (or find) the case and make sure its events are durably in Kafka.
 
     Returns the case and whether it already existed (a redelivery of the same message).
     A citizen's "1"/"2" answer to our question about a resolution is recorded on that case.
+    A new case is stored with its deferred look-up and the downloads of its WhatsApp media
+    (when a Meta access token is configured), which the enrichment job then does.
     """
     answered = await verdict_store.take_reply(state, submission, now)
     if answered is not None:
         return answered, True
-    new = new_case(submission, state.settings.tenant, state.center, now)
+    later = (deferred,) if deferred else ()
+    if state.settings.meta_access_token is not None:
+        later += downloads_for(submission)
+    new = new_case(submission, state.settings.tenant, state.center, now, later)
     year = ticket_year(now, state.timezone)
     # A 202 promises the events are in Kafka: while Kafka does not acknowledge (it is down),
     # answer 503 with Retry-After after a bound instead of hanging; the case stays stored and

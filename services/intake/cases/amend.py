@@ -2,21 +2,23 @@
 
 Each change is stored in the outbox and applied to the citizen's view in one transaction, with
 an event id derived from the case and the channel's id of the change, so a redelivered edit or
-revoke is recognised and produces nothing new.
+revoke is recognised and produces nothing new. A change of a message not seen yet is kept
+(services/intake/cases/pending.py) and applied when that message opens its case.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from schemas.envelope import Event, derived_id
-from schemas.intake import Attachment, ComplaintEdited, ComplaintWithdrawn
+from schemas.intake import Attachment, ComplaintEdited, ComplaintSubmission, ComplaintWithdrawn
 from schemas.topics import UPDATED
-from services.intake.cases import outbox
+from services.intake.cases import outbox, pending
 from services.intake.cases.accept import accept
 from services.intake.cases.masking import mask_text
 from services.intake.channels.inbound import MAX_TEXT, Amendment
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 class Amended:
     """What became of one edit or withdrawal."""
 
-    outcome: str  # edited, withdrawn, opened, unchanged, duplicate, unknown
+    outcome: str  # edited, withdrawn, opened, unchanged, duplicate, pending, unknown
     ticket: str | None = None
     complaint_id: str | None = None
 
@@ -121,31 +123,66 @@ async def record(state: IntakeState, event: Event) -> bool:
 
 
 async def apply_amendment(state: IntakeState, amendment: Amendment, now: datetime) -> Amended:
-    """Edit or withdraw the case of the amended message; an unknown message's edit opens it."""
+    """Edit or withdraw the case of the amended message; an unknown message's edit opens it,
+    any other change of it waits for the message (pending)."""
     case = await known_case(state.pool, amendment.channel.value, amendment.target)
     channel = amendment.channel.value
     if case is not None and amendment.reporter_identity is not None and \
             await reporter_identity(state.pool, case.complaint_id) != amendment.reporter_identity:
-        case = None  # someone else's "correction" is a message of its own, not an edit
+        # Someone else's "correction" is a message of its own, not an edit.
+        if amendment.kind == "edit" and amendment.opens is not None:
+            return await _open(state, amendment.opens, channel, now)
+        return Amended("unknown")
+    kept = False
     if case is None:
         if amendment.kind == "edit" and amendment.opens is not None:
-            opened, _ = await accept(state, amendment.opens, now)
-            CHANNEL_ITEMS.labels(channel=channel, outcome="edit_opened").inc()
-            return Amended("opened", opened.ticket, opened.complaint_id)
-        # A revoke of a message we never kept (ignored, or from before we listened).
-        CHANNEL_ITEMS.labels(channel=channel, outcome="amend_unknown").inc()
-        return Amended("unknown")
+            return await _open(state, amendment.opens, channel, now)
+        # Before its message (Meta does not keep order): kept until the message opens a case.
+        await pending.keep(state.pool, amendment)
+        kept = True
+        # A concurrent delivery may have opened it since we looked; one of us sees the other.
+        case = await known_case(state.pool, channel, amendment.target)
+        if case is None:
+            CHANNEL_ITEMS.labels(channel=channel, outcome="amend_pending").inc()
+            return Amended("pending")
     event: Event | None
     if amendment.kind == "withdraw":
         event = withdrawn_event(case, amendment, state.settings.tenant, now)
     else:
         event = edited_event(case, amendment, state.settings.tenant, now)
     if event is None:
+        if kept:
+            await pending.done(state.pool, amendment)
         return Amended("unchanged", case.ticket, case.complaint_id)
     new = await record(state, event)
+    if kept:
+        await pending.done(state.pool, amendment)
     outcome = ("withdrawn" if amendment.kind == "withdraw" else "edited") if new \
         else "duplicate"
     CHANNEL_ITEMS.labels(channel=channel, outcome=outcome).inc()
     if new:
         log.info("case %s complaint_id=%s ticket=%s", outcome, case.complaint_id, case.ticket)
     return Amended(outcome, case.ticket, case.complaint_id)
+
+
+async def _open(state: IntakeState, opens: ComplaintSubmission, channel: str,
+                now: datetime) -> Amended:
+    opened, _ = await accept(state, opens, now)
+    CHANNEL_ITEMS.labels(channel=channel, outcome="edit_opened").inc()
+    return Amended("opened", opened.ticket, opened.complaint_id)
+
+
+async def apply_waiting(state: IntakeState, submissions: Sequence[ComplaintSubmission],
+                        now: datetime) -> list[Amended]:
+    """Apply the edits and withdrawals that came before these messages, now that their cases
+    are open: a revoke withdraws the case just opened, an edit follows it (one query when
+    nothing waits). Called after the cases are stored, on redeliveries too, so a crash
+    between the two is completed by Meta's retry."""
+    applied = []
+    keys = [(s.channel.value, s.channel_message_id) for s in submissions]
+    for amendment in await pending.waiting(state.pool, keys):
+        done = await apply_amendment(state, amendment, now)
+        if done.outcome != "pending":
+            await pending.done(state.pool, amendment)
+            applied.append(done)
+    return applied

@@ -21,6 +21,8 @@ from schemas.topics import RECEIVED
 from services.intake.cases import outbox, reporters
 from services.intake.cases.reporters import Identity
 from services.intake.cases.tickets import next_ticket, next_tickets
+from services.intake.channels.inbound import Deferred
+from services.intake.enrichment import store as enrichments
 from services.intake.status import store as status_store
 from services.intake.status.notices import Contact
 from services.runtime.producer import Outgoing
@@ -51,6 +53,9 @@ class NewCase:
     identity: Identity | None
     # (complaint_id, ticket, reporter_id) -> plan; pure, called inside the transaction.
     plan: Callable[[str, str, str | None], CasePlan]
+    # Look-ups scheduled with the case (a failed mention read, media to download), so a case
+    # never exists without them; a redelivery finds the case and schedules nothing.
+    deferred: tuple[Deferred, ...] = ()
 
 
 class _ConcurrentInsert(Exception):
@@ -100,6 +105,7 @@ async def open_case(pool: asyncpg.Pool, prefix: str, year: int, new: NewCase) ->
             raise _ConcurrentInsert  # rolls back the reporter update (the number is skipped)
         await outbox.store(conn, [(RECEIVED.name, received), *plan.follow_ups])
         await status_store.seed(conn, received)
+        await enrichments.schedule_in(conn, complaint_id, new.deferred)
     return Case(complaint_id, ticket, received, pending=True, created=True)
 
 
@@ -188,5 +194,8 @@ async def create_cases(pool: asyncpg.Pool, prefix: str, year: int, news: Sequenc
         await outbox.store(conn, [o for p in made
                                   for o in [(RECEIVED.name, p.received), *p.follow_ups]])
         await status_store.seed_many(conn, [p.received for p in made])
+        for n, plan in zip(news, plans, strict=True):
+            if n.deferred and plan.received.complaint_id in inserted:
+                await enrichments.schedule_in(conn, plan.received.complaint_id, n.deferred)
     return [Case(p.received.complaint_id, p.received.ticket, p.received, pending=True,
                  created=True) if p.received.complaint_id in inserted else None for p in plans]

@@ -37,10 +37,12 @@ class Amendment:
 
 @dataclass(frozen=True)
 class Deferred:
-    """A look-up that failed while the item was read; the case opens and is completed later."""
+    """A look-up to do after the case opened (one that failed while the item was read, or a
+    media download); the job completes the case with it later."""
 
-    lookup: str  # e.g. instagram_mention
+    lookup: str  # e.g. instagram_mention, whatsapp_media
     params: dict[str, str | None]
+    item: str = ""  # which part of the case it completes (a media id); '' for all of it
 
 
 @dataclass

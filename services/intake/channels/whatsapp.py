@@ -1,8 +1,10 @@
 """WhatsApp Business Cloud API webhook: citizens' messages become submissions.
 
 Delivery statuses, reactions, button answers and non-message fields are not complaints. A
-media message's caption is its text; a location share carries the point. An `edit` changes
-the case of its original message (or opens it, if that was never seen); a `revoke` withdraws it.
+media message's caption is its text and its media id an attachment, downloaded after the case
+opened (services/intake/enrichment/media.py); a location share carries the point. An `edit`
+changes the case of its original message (or opens it, if that was never seen); a `revoke`
+withdraws it (or waits for it, if it comes first: services/intake/cases/pending.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from schemas.enums import Channel
 from schemas.envelope import utcnow
 from services.intake.access.auth import ADAPTER_ERRORS, API_KEY, authenticate, require_channel
 from services.intake.cases.accept import accept
-from services.intake.cases.amend import apply_amendment
+from services.intake.cases.amend import apply_amendment, apply_waiting
 from services.intake.channels import body_schemas, facebook, instagram, mail, whatsapp, x
 from services.intake.channels.body_schemas import json_body
 from services.intake.channels.inbound import Inbound
@@ -27,7 +27,6 @@ from services.intake.channels.signatures import (
     x_digest,
     x_signature_valid,
 )
-from services.intake.enrichment import store as enrichment_store
 from services.intake.http.complaints import Accepted
 from services.intake.metrics import CHANNEL_ITEMS
 from services.intake.state import IntakeState, StateDep
@@ -45,7 +44,7 @@ SIGNED: dict[int | str, dict[str, Any]] = {
 class Change(BaseModel):
     """What became of one edit or withdrawal of a channel message."""
 
-    outcome: str  # edited, withdrawn, opened, unchanged, duplicate, unknown
+    outcome: str  # edited, withdrawn, opened, unchanged, duplicate, pending, unknown
     ticket: str | None = None
 
 
@@ -78,16 +77,15 @@ async def _open_cases(state: IntakeState, inbound: Inbound, channel: str) -> Del
     CHANNEL_ITEMS.labels(channel=channel, outcome="rejected").inc(len(inbound.rejected))
     now = utcnow()
     accepted = []
-    # Answered only once every item is durable: its case (and its deferred look-up) stored
+    # Answered only once every item is durable: its case (with its deferred look-ups) stored
     # and its events acknowledged by Kafka; a failure before that makes the vendor retry.
     for submission in inbound.submissions:
-        case, duplicate = await accept(state, submission, now)
+        case, duplicate = await accept(state, submission, now,
+                                       inbound.deferred.get(submission.channel_message_id))
         accepted.append(Accepted.of(case, duplicate))
-        deferred = inbound.deferred.get(submission.channel_message_id)
-        if deferred is not None:
-            await enrichment_store.schedule(state.pool, case.complaint_id, deferred.lookup,
-                                            deferred.params, now)
-    changed = []
+    # Changes that came before these messages (a revoke first) now apply to their cases.
+    changed = [Change(outcome=done.outcome, ticket=done.ticket)
+               for done in await apply_waiting(state, inbound.submissions, now)]
     for amendment in inbound.amendments:
         done = await apply_amendment(state, amendment, now)
         changed.append(Change(outcome=done.outcome, ticket=done.ticket))

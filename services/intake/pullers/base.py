@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaError
 
 from schemas.envelope import utcnow
 from services.intake.cases.accept import accept
-from services.intake.cases.amend import apply_amendment
+from services.intake.cases.amend import apply_amendment, apply_waiting
 from services.intake.channels.inbound import Inbound
 from services.intake.metrics import PULLED
 
@@ -54,6 +54,8 @@ class IntakeSink:
         for submission in inbound.submissions:
             _, duplicate = await accept(self.state, submission, now)
             PULLED.labels(source=source, outcome="duplicate" if duplicate else "new").inc()
+        for waited in await apply_waiting(self.state, inbound.submissions, now):
+            PULLED.labels(source=source, outcome=waited.outcome).inc()
         for amendment in inbound.amendments:
             done = await apply_amendment(self.state, amendment, now)
             PULLED.labels(source=source, outcome=done.outcome).inc()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -32,6 +34,7 @@ from tests.unit.intake.samples import (
 )
 
 GRAPH_TOKEN = "uji-token-graph"
+MEDIA_CAP = 64 * 1024
 EnvFor = Callable[..., dict[str, str]]  # (port, **overrides) -> environment
 
 
@@ -81,21 +84,79 @@ async def keys(intake_pool: asyncpg.Pool) -> dict[str, str]:
     return made
 
 
+@dataclass
+class FakeMedia:
+    """A WhatsApp media Meta holds for us, and how many of the next reads of it fail."""
+
+    content: bytes
+    mime_type: str = "image/jpeg"
+    fail_lookups: int = 0  # `GET /{media-id}` answered 500, as in an outage
+    expire_urls: int = 0  # `GET url` answered 404, as an expired url is
+    corrupt: int = 0  # `GET url` answered with bytes that are not the announced ones
+    announced_size: int | None = None  # file_size, if not the content's
+    lookups: int = 0
+    fetches: list[str] = field(default_factory=list)  # the Authorization of each `GET url`
+
+
 class GraphStandIn:
     """Answers Graph API reads with the sample mention lookup and keeps each query; while
-    `failing`, answers 500 as the Graph API does in an outage."""
+    `failing`, answers 500 as the Graph API does in an outage. Media ids in `media` are
+    answered as the WhatsApp Cloud API does: their url, type, sha256 and size, then the bytes
+    behind the url, both for our bearer token only."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.queries: list[tuple[str, dict[str, str]]] = []
         self.failing = False
+        self.media: dict[str, FakeMedia] = {}
         self._runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _media_answer(self, request: web.Request, media_id: str) -> web.Response:
+        held = self.media[media_id]
+        held.lookups += 1
+        if request.headers.get("Authorization") != f"Bearer {GRAPH_TOKEN}":
+            return web.json_response({"error": {"message": "Invalid OAuth access token",
+                                                "type": "OAuthException", "code": 190}},
+                                     status=401)
+        if held.fail_lookups:
+            held.fail_lookups -= 1
+            return web.json_response({"error": {"message": "An unexpected error has occurred."
+                                                " Please retry your request later.",
+                                                "code": 2, "is_transient": True}}, status=500)
+        size = held.announced_size if held.announced_size is not None else len(held.content)
+        return web.json_response({
+            "messaging_product": "whatsapp", "id": media_id, "mime_type": held.mime_type,
+            "url": f"{self.url}/whatsapp_business/attachments/?mid={media_id}&ext=1773019000",
+            "sha256": hashlib.sha256(held.content).hexdigest(), "file_size": str(size)})
+
+    def _media_bytes(self, request: web.Request) -> web.Response:
+        held = self.media[request.query["mid"]]
+        held.fetches.append(request.headers.get("Authorization", ""))
+        if request.headers.get("Authorization") != f"Bearer {GRAPH_TOKEN}":
+            return web.Response(status=401)
+        if held.expire_urls:
+            held.expire_urls -= 1
+            return web.Response(status=404, text="URL signature expired")
+        if held.corrupt:
+            held.corrupt -= 1
+            return web.Response(body=held.content[:-1] + b"\x00",
+                                headers={"Content-Type": held.mime_type})
+        return web.Response(body=held.content, headers={"Content-Type": held.mime_type})
+
     async def _answer(self, request: web.Request) -> web.Response:
+        if request.path.startswith("/whatsapp_business/attachments"):
+            return self._media_bytes(request)
+        media_id = request.path.rsplit("/", 1)[-1]
+        if media_id in self.media:
+            return self._media_answer(request, media_id)
+        if "fields" not in request.query:  # a media id no test registered (other tests' photos)
+            return web.json_response({"error": {
+                "message": f"Unsupported get request. Object with ID '{media_id}' does not "
+                           "exist", "type": "GraphMethodException", "code": 100}}, status=400)
         self.queries.append((request.path, dict(request.query)))
         if self.failing:
             return web.json_response({"error": {"message": "An unknown error occurred",
@@ -140,7 +201,10 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
             TANGGAP_MAX_BODY_BYTES=str(64 * 1024),
             **{"TANGGAP_OUTBOX_SWEEP_SECONDS": "60", "TANGGAP_ENRICHMENT_POLL_SECONDS": "0.5",
                "TANGGAP_ENRICHMENT_BACKOFF_SECONDS": "0.5",
-               "TANGGAP_ENRICHMENT_BACKOFF_MAX_SECONDS": "2", **overrides})
+               "TANGGAP_ENRICHMENT_BACKOFF_MAX_SECONDS": "2",
+               # Every intake of the run downloads media (they share the enrichment rows):
+               # one small cap for all, so whichever claims a row decides the same.
+               "TANGGAP_INTAKE_MEDIA_MAX_BYTES": str(MEDIA_CAP), **overrides})
     return env
 
 

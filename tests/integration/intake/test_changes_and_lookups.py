@@ -3,6 +3,7 @@ the citizen's view follows, redeliveries change nothing, and a failing Graph API
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import uuid
@@ -114,11 +115,85 @@ async def test_an_edit_of_a_message_never_seen_opens_the_case(intake: ServicePro
             "message": {"type": "text", "text": {"body": "Sampah belum diangkut"}}}},
         {"id": f"wamid.{uuid.uuid4().hex}", "type": "revoke",
          "revoke": {"original_message_id": f"wamid.{uuid.uuid4().hex}"}}))
-    opened, unknown = answer["changed"]
-    assert opened["outcome"] == "opened" and unknown == {"outcome": "unknown", "ticket": None}
+    opened, waiting = answer["changed"]
+    assert opened["outcome"] == "opened" and waiting == {"outcome": "pending", "ticket": None}
     [received] = await watch.wait_event(
         RECEIVED.name, lambda e: getattr(e, "channel_message_id", None) == original)
     assert isinstance(received, ComplaintReceived) and received.text == "Sampah belum diangkut"
+
+
+async def test_a_revoke_before_its_message_opens_the_case_withdrawn(intake: ServiceProcess,
+                                                                    watch: Watcher) -> None:
+    original = f"wamid.{uuid.uuid4().hex}"
+    revoke = whatsapp_batch({"id": f"wamid.{uuid.uuid4().hex}", "type": "revoke",
+                             "revoke": {"original_message_id": original}})
+    message = whatsapp_batch({"id": original, "type": "text",
+                              "text": {"body": "Pohon tumbang menutup jalan ke Desa Sandai"}})
+    for _ in range(2):  # Meta delivers the revoke first, and again
+        assert (await posted(intake, "whatsapp", revoke))["changed"] == [
+            {"outcome": "pending", "ticket": None}]
+    first = await posted(intake, "whatsapp", message)
+    [case] = first["accepted"]
+    cid, ticket = case["complaint_id"], case["ticket"]
+    assert first["changed"] == [{"outcome": "withdrawn", "ticket": ticket}]
+    again = await posted(intake, "whatsapp", message)  # and the message again
+    assert again["accepted"] == [{**case, "duplicate": True}] and again["changed"] == []
+    late = await posted(intake, "whatsapp", revoke)  # the revoke once more, now known
+    assert late["changed"] == [{"outcome": "duplicate", "ticket": ticket}]
+    view = await status_when(intake, f"/v1/complaints/{ticket}",
+                             lambda v: v["status"] == "withdrawn")
+    assert [h["kind"] for h in view["history"]] == ["received", "withdrawn"]
+    [withdrawn] = await watch.wait_event(UPDATED.name, lambda e: e.complaint_id == cid)
+    assert isinstance(withdrawn, ComplaintWithdrawn) and withdrawn.reason == "revoke"
+    await watch.wait_event(RECEIVED.name, lambda e: e.complaint_id == cid)
+    received = [e for e in watch.events(RECEIVED.name) if e.complaint_id == cid]
+    assert len(received) == 1  # one case, opened once and withdrawn once, both on the log
+    assert len([e for e in watch.events(UPDATED.name) if e.complaint_id == cid]) == 1
+
+
+async def test_revokes_racing_their_messages_withdraw_every_case_once(
+        intake: ServiceProcess, watch: Watcher) -> None:
+    pairs = []
+    for _ in range(15):
+        original = f"wamid.{uuid.uuid4().hex}"
+        pairs.append((whatsapp_batch({"id": original, "type": "text",
+                                      "text": {"body": "Banjir di Desa Sandai"}}),
+                      whatsapp_batch({"id": f"wamid.{uuid.uuid4().hex}", "type": "revoke",
+                                      "revoke": {"original_message_id": original}})))
+    # Each message and its revoke at the same time: whichever is stored second sees the other.
+    answers = await asyncio.gather(*(posted(intake, "whatsapp", body)
+                                     for pair in pairs for body in pair))
+    cases = [a["accepted"][0] for a in answers[::2]]
+    for case in cases:
+        await status_when(intake, f"/v1/complaints/{case['ticket']}",
+                          lambda v: v["status"] == "withdrawn")
+    for case in cases:
+        await watch.wait_event(UPDATED.name, lambda e, c=case: e.complaint_id == c["complaint_id"])
+    for case in cases:
+        withdrawn = [e for e in watch.events(UPDATED.name)
+                     if e.complaint_id == case["complaint_id"]]
+        assert [type(e) for e in withdrawn] == [ComplaintWithdrawn]
+
+
+async def test_an_edit_before_its_message_opens_the_case_with_the_edited_text(
+        intake: ServiceProcess, watch: Watcher) -> None:
+    original = f"wamid.{uuid.uuid4().hex}"
+    edit = whatsapp_batch({"id": f"wamid.{uuid.uuid4().hex}", "type": "edit", "edit": {
+        "original_message_id": original,
+        "message": {"type": "text", "text": {"body": "Pohon tumbang di Jl. Sandai km 4"}}}})
+    message = whatsapp_batch({"id": original, "type": "text",
+                              "text": {"body": "Pohon tumbang di Jl. Sandai"}})
+    [opened] = (await posted(intake, "whatsapp", edit))["changed"]
+    assert opened["outcome"] == "opened"
+    for _ in range(2):
+        [case] = (await posted(intake, "whatsapp", message))["accepted"]
+        assert case["ticket"] == opened["ticket"] and case["duplicate"]
+    [received] = await watch.wait_event(
+        RECEIVED.name, lambda e: getattr(e, "channel_message_id", None) == original)
+    assert isinstance(received, ComplaintReceived)
+    assert received.text == "Pohon tumbang di Jl. Sandai km 4"
+    assert [e for e in watch.events(UPDATED.name) if e.complaint_id == received.complaint_id
+            ] == []
 
 
 async def test_facebook_edited_and_removed_comment(intake: ServiceProcess,

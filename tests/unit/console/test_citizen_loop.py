@@ -85,3 +85,11 @@ def test_intake_answers_become_what_the_case_page_shows() -> None:
     assert contact_from(410, {"detail": "erased: x"}).outcome == "erased"
     assert contact_from(403, {"detail": "no"}).outcome == "refused"
     assert contact_from(502, {}).outcome == "unavailable"
+
+
+def test_stored_media_keeps_the_text_and_says_what_was_added() -> None:
+    stored = change_for(ComplaintEnriched(complaint_id="c1", ticket="T-1",
+                                          channel=Channel.WHATSAPP, channel_message_id="m",
+                                          lookup="whatsapp_media", text="jalan berlubang"))
+    assert stored is not None and stored.text == "jalan berlubang"
+    assert stored.line is not None and stored.line.summary == "lampiran tersimpan"

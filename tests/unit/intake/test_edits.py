@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from schemas.enums import Channel
 from schemas.intake import ComplaintSubmission
 from services.intake.cases.amend import Known, edited_event
+from services.intake.cases.pending import from_json, to_json
 from services.intake.channels.inbound import Amendment
 from services.intake.enrichment.job import enriched_event
 
@@ -46,3 +47,14 @@ def test_a_completed_mention_is_masked_for_the_reporters_name() -> None:
     event = enriched_event("c-1", "KTP-1", "17900001", {"text": "Saya Rina, jalan rusak"},
                            "ketapang", NOW, ("Rina",))
     assert "Rina" not in event.text and "jalan rusak" in event.text
+
+
+def test_a_change_kept_for_a_message_not_seen_yet_reads_back_as_it_came() -> None:
+    revoke = Amendment("withdraw", Channel.WHATSAPP, "wamid.A", "wamid.R", reason="revoke",
+                       occurred_at=NOW)
+    assert from_json(to_json(revoke)) == revoke
+    edited = Amendment("edit", Channel.EMAIL, "<a@x>", "<b@x>", text="Ralat: Jl. Pahlawan",
+                       reporter_identity="mailto:warga@example.id")
+    assert from_json(to_json(edited)) == edited
+    # What an edit opens is not kept: by then the original opens the case itself.
+    assert from_json(to_json(edit("baru", "Rina"))).opens is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas.directory import Directory
 from schemas.enums import Channel, Disposition
-from schemas.intake import ComplaintEdited, ComplaintWithdrawn
+from schemas.intake import Attachment, ComplaintEdited, ComplaintEnriched, ComplaintWithdrawn
 from schemas.routing import ComplaintAssigned
 from schemas.topics import agency_topic
 from services.router.amendments import amend, reroute_edited
@@ -47,3 +47,28 @@ def test_withdrawal_tells_the_holder_and_nobody_else(rules: RuleSet, directory: 
     [(topic, told)] = amend(HELD, gone, rules, directory).outgoing
     assert topic == agency_topic(HELD.agency) and told.reason == "revoke"
     assert amend(TRIAGED, gone, rules, directory).outgoing == []
+
+
+def stored_media(text: str) -> ComplaintEnriched:
+    return ComplaintEnriched(
+        complaint_id="c-7", ticket="KTP-2026-000007", channel=Channel.WHATSAPP,
+        channel_message_id="wamid.A", lookup="whatsapp_media", text=text,
+        attachments=(Attachment(kind="image", media_id="9001", sha256="ab" * 32,
+                                mime_type="image/jpeg", size=12, stored=True),))
+
+
+def test_stored_media_that_leaves_the_text_routes_nothing_again(rules: RuleSet,
+                                                                directory: Directory) -> None:
+    change = amend(TRIAGED, stored_media(TRIAGED.text), rules, directory)
+    assert change.outgoing == [] and change.state == TRIAGED
+    assert "not routed again" in change.note
+
+
+def test_the_holder_is_told_which_media_it_can_fetch(rules: RuleSet,
+                                                     directory: Directory) -> None:
+    event = stored_media(HELD.text)
+    change = amend(HELD, event, rules, directory)
+    [(topic, told)] = change.outgoing
+    assert topic == agency_topic(HELD.agency) and isinstance(told, ComplaintEnriched)
+    assert told.attachments == event.attachments and told.causation_id == event.event_id
+    assert change.state == HELD and change.note == "dinas-pupr told of the stored media"
