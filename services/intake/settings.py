@@ -75,6 +75,9 @@ class IntakeSettings(RuntimeSettings):
     # in PostgreSQL: only these types (Meta's supported ones, no HTML or SVG, which a browser
     # would run), up to this size; anything else is given up with its reason.
     intake_media_max_bytes: int = 16 * 1024 * 1024
+    # Download urls are fetched with our token, so only on Meta's hosts (and their
+    # subdomains) or the Graph API's own host.
+    intake_media_hosts: list[str] = ["fbsbx.com", "fbcdn.net", "whatsapp.net", "facebook.com"]
     intake_media_types: list[str] = [
         "image/jpeg", "image/png", "image/webp", "video/mp4", "video/3gpp", "audio/aac",
         "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg", "application/pdf", "text/plain",

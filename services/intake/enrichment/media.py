@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -116,6 +116,14 @@ def media_info(answer: Any, allowed: Collection[str], max_bytes: int) -> MediaIn
     return MediaInfo(url, mime.strip()[:200], digest, size)
 
 
+def check_host(url: str, hosts: Collection[str]) -> None:
+    """Refuse a download url outside Meta's hosts: our bearer token goes with the request."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if not any(host == h or host.endswith("." + h) for h in hosts):
+        raise MediaRefused(f"the media url's host {host!r} is not one of Meta's "
+                           "(TANGGAP_INTAKE_MEDIA_HOSTS)")
+
+
 def checked(content: bytes, info: MediaInfo) -> str:
     """The content's sha256 (hex) when it is what Meta announced; MediaFailed otherwise."""
     if info.size is not None and len(content) != info.size:
@@ -128,8 +136,10 @@ def checked(content: bytes, info: MediaInfo) -> str:
 
 
 async def download(http: httpx.AsyncClient, graph_url: str, token: str, media_id: str,
-                   allowed: Collection[str], max_bytes: int) -> Downloaded:
-    """Ask the Graph API for a fresh url of the media, fetch it and check the bytes."""
+                   allowed: Collection[str], max_bytes: int,
+                   hosts: Collection[str] = ()) -> Downloaded:
+    """Ask the Graph API for a fresh url of the media, fetch it and check the bytes.
+    The url must be on one of `hosts` or on the Graph API's own host."""
     headers = {"Authorization": f"Bearer {token}"}
     try:
         answer = await http.get(f"{graph_url.rstrip('/')}/{quote(media_id, safe='')}",
@@ -138,6 +148,8 @@ async def download(http: httpx.AsyncClient, graph_url: str, token: str, media_id
             raise MediaFailed(f"the Graph API answered {answer.status_code} for media "
                               f"{media_id}")
         info = media_info(answer.json(), allowed, max_bytes)
+        check_host(info.url, {*(h.lower().lstrip(".") for h in hosts),
+                              (urlsplit(graph_url).hostname or "").lower()})
         content = await _fetch(http, info.url, headers, max_bytes)
     except httpx.HTTPError as exc:  # timeouts, refused connections, broken streams
         raise MediaFailed(f"{type(exc).__name__} while downloading media {media_id}: "

@@ -50,7 +50,7 @@ async def complete(state: IntakeState, pending: Pending, now: datetime) -> Compl
     got = await media.download(state.http, conf.meta_graph_url,
                                conf.meta_access_token.get_secret_value(), media_id,
                                {base.lower() for base in conf.intake_media_types},
-                               conf.intake_media_max_bytes)
+                               conf.intake_media_max_bytes, conf.intake_media_hosts)
     # Kept before the event is recorded: no event ever names media that is not there.
     await media_store.keep(state.pool, pending.complaint_id, media_id,
                            str(pending.params.get("kind") or "document"), got.sha256,

@@ -85,7 +85,7 @@ Route = Callable[[httpx.Request], httpx.Response]
 async def fetch(route: Route, max_bytes: int = 1000) -> media.Downloaded:
     async with httpx.AsyncClient(transport=httpx.MockTransport(route)) as http:
         return await media.download(http, "https://graph.example/v21.0/", "tok", "9001",
-                                    ALLOWED, max_bytes)
+                                    ALLOWED, max_bytes, ("lookaside.example",))
 
 
 async def test_download_asks_for_a_fresh_url_then_fetches_it_with_the_same_bearer() -> None:
@@ -171,3 +171,13 @@ def test_media_is_never_cached_sniffed_or_run() -> None:
     assert photo["X-Content-Type-Options"] == "nosniff"
     pdf = headers_for("KTP-1", DIGEST, "application/pdf")
     assert pdf["Content-Disposition"] == f'attachment; filename="KTP-1-{DIGEST[:12]}.pdf"'
+
+
+def test_a_download_url_off_metas_hosts_is_refused() -> None:
+    hosts = ("fbsbx.com", "graph.facebook.com")
+    media.check_host("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", hosts)
+    media.check_host("https://graph.facebook.com/v21.0/9001", hosts)
+    for url in ("https://fbsbx.com.evil.example/m", "https://evilfbsbx.com/m",
+                "http://169.254.169.254/latest/meta-data/"):
+        with pytest.raises(media.MediaRefused, match="not one of Meta's"):
+            media.check_host(url, hosts)
