@@ -30,7 +30,8 @@ from schemas.intake import ComplaintAcknowledged, ComplaintReceived  # noqa: E40
 from schemas.topics import ACKNOWLEDGED, RECEIVED  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.producer import Outgoing  # noqa: E402
-from services.runtime.replay import _partitions, replay  # noqa: E402
+from services.runtime.replay import replay  # noqa: E402
+from services.runtime.replay_log import partitions  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402
 from tests.support.stack import delete_topics_with_prefix  # noqa: E402
 
@@ -73,7 +74,7 @@ async def raw(settings: RuntimeSettings) -> float:
                                 max_partition_fetch_bytes=4 * 1024 * 1024)
     await consumer.start()
     try:
-        tps = await _partitions(settings, [settings.topic(RECEIVED.name)])
+        tps = await partitions(settings, [settings.topic(RECEIVED.name)])
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
