@@ -146,7 +146,9 @@ async def main() -> None:
                 _, decoded_rate = await raw(settings, list(target.inputs), decode=True)
                 if profile is not None:
                     profile.enable()
+                began = time.perf_counter()
                 result = await replay_target(settings, target)
+                whole = time.perf_counter() - began
             finally:
                 if profile is not None:
                     profile.disable()
@@ -160,7 +162,8 @@ async def main() -> None:
                   f"getmany + decode {decoded_rate:,.0f}/s ({decoded_rate / raw_rate:.2f} of "
                   f"raw); replay {rate:,.0f} events/s ({rate / raw_rate:.3f} of raw, "
                   f"{rate / decoded_rate:.2f} of decoded), {result.outputs} outputs in "
-                  f"{result.seconds:.1f} s", flush=True)
+                  f"{result.seconds:.1f} s ({whole:.1f} s with reading the log's outputs)",
+                  flush=True)
     finally:
         await delete_topics_with_prefix(settings, settings.topic_prefix)
 

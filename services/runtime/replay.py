@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,15 +164,17 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
         result.inputs += len(chunk)
         compare(await handler(chunk))
 
+    # aclosing: a handler that raises stops the reader task and its consumer at once.
     with _quiet_handlers():
-        if in_time_order:
-            held = [e async for chunk in events(settings, inputs, batch, progress) for e in chunk]
-            held.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
-            for n in range(0, len(held), batch):
-                await run(held[n:n + batch])
-        else:
-            async for chunk in events(settings, inputs, batch, progress):
-                await run(chunk)
+        async with aclosing(events(settings, inputs, batch, progress)) as batches:
+            if in_time_order:
+                held = [e async for chunk in batches for e in chunk]
+                held.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
+                for n in range(0, len(held), batch):
+                    await run(held[n:n + batch])
+            else:
+                async for chunk in batches:
+                    await run(chunk)
         if finish is not None:
             compare(await finish())
     result.seconds = time.perf_counter() - started
