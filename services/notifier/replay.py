@@ -21,6 +21,8 @@ from typing import Any
 import asyncpg
 
 from schemas.enums import NotificationChannel
+from schemas.notifications import NotificationRequested
+from schemas.routing import ComplaintAssigned
 from schemas.topics import NOTIFY_OUTCOMES
 from services.notifier.app import INPUTS, MIGRATIONS, retry_policy
 from services.notifier.channel import Channel, Message, PermanentFailure
@@ -28,12 +30,14 @@ from services.notifier.channels import plain_channels, with_fallbacks
 from services.notifier.deliver import Deliverer
 from services.notifier.deliveries import Finished, finish_many
 from services.notifier.handlers import NotifierHandlers
-from services.notifier.plan import Reach
+from services.notifier.plan import CLOCK_STAGES, Reach
 from services.notifier.settings import NotifierSettings
 from services.runtime.database import connect, migrate
 from services.runtime.replay import UNCOMPARED, Recorded, Recorder, ReplayTarget
 
 NOTIFIER_UNCOMPARED = UNCOMPARED | {"attempts"}  # retries follow the provider, not the code
+# What the handlers act on (handlers.py); an SLA clock's other events are only counted.
+CONSUMED = frozenset({ComplaintAssigned, NotificationRequested, *CLOCK_STAGES})
 
 
 class RecordingChannel(Channel):
@@ -124,4 +128,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     return ReplayTarget(inputs=INPUTS, outputs=(NOTIFY_OUTCOMES,), handler=handle,
                         live_schema=None, close=close, uncompared=NOTIFIER_UNCOMPARED,
-                        prepare=prepare)
+                        prepare=prepare, consumes=CONSUMED)

@@ -22,7 +22,7 @@ import asyncpg
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
 from services.runtime.producer import Outgoing
-from services.runtime.replay_log import Progress, Recorded, events, read_recorded
+from services.runtime.replay_log import Ignored, Progress, Recorded, events, read_recorded
 from services.runtime.settings import RuntimeSettings
 
 __all__ = ["Progress", "Recorded", "ReplayTarget", "Recorder", "ReplayResult", "replay",
@@ -56,6 +56,8 @@ class ReplayTarget:
     note: str | None = None  # printed beside differences: what they may mean for this target
     # Inputs per handler call: a replay may hand over far more than the live loop does.
     batch: int = 2000
+    # The input types the handler acts on (None: all); the others are counted, not decoded.
+    consumes: frozenset[type[Event]] | None = None
 
 
 class Recorder:
@@ -125,7 +127,8 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                  outputs: Sequence[TopicSpec], handler: BatchHandler, batch: int = 2000,
                  progress: Progress | None = None, *, uncompared: frozenset[str] = UNCOMPARED,
                  prepare: Callable[[Recorded], None] | None = None,
-                 finish: Finish | None = None, in_time_order: bool = False) -> ReplayResult:
+                 finish: Finish | None = None, in_time_order: bool = False,
+                 consumes: frozenset[type[Event]] | None = None) -> ReplayResult:
     """Run the recorded inputs through `handler` (publishing nothing) and compare outputs.
 
     `in_time_order` holds every input and hands them over by `occurred_at`: a log read
@@ -165,8 +168,9 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
         compare(await handler(chunk))
 
     # aclosing: a handler that raises stops the reader task and its consumer at once.
+    ignored = Ignored(inputs, consumes)
     with _quiet_handlers():
-        async with aclosing(events(settings, inputs, batch, progress)) as batches:
+        async with aclosing(events(settings, inputs, batch, progress, ignored)) as batches:
             if in_time_order:
                 held = [e async for chunk in batches for e in chunk]
                 held.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
@@ -178,6 +182,8 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
         if finish is not None:
             compare(await finish())
     result.seconds = time.perf_counter() - started
+    result.inputs += len(ignored.ids)
+    seen_inputs.update(ignored.ids)
     # Expected again: what a replayed input caused, what a re-emitted output caused (an SLA
     # clock's stages name its SlaStarted), and what shares a cause with a re-emitted output
     # (a notification request the handler planned internally, now delivered elsewhere).
@@ -193,7 +199,8 @@ async def replay_target(settings: RuntimeSettings, target: ReplayTarget,
     """replay() with everything a target says about itself."""
     return await replay(settings, target.inputs, target.outputs, target.handler, target.batch,
                         progress, uncompared=target.uncompared, prepare=target.prepare,
-                        finish=target.finish, in_time_order=target.in_time_order)
+                        finish=target.finish, in_time_order=target.in_time_order,
+                        consumes=target.consumes)
 
 
 async def table_checksums(pool: asyncpg.Pool, schema: str,

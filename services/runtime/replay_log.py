@@ -27,6 +27,8 @@ Progress = Callable[[int, int], None]  # (records read, records in total)
 Recorded = dict[tuple[str, str], dict[str, Any]]  # (catalogue topic, event id) -> document
 FETCH = 20_000  # records per getmany: the per-call overhead matters at 100k records/s
 AHEAD = 2  # decoded batches the reader may hold before the handler takes them
+# How our encoder starts every record: the envelope's first two fields (see schemas/envelope.py).
+_HEAD, _TYPE = b'{"event_id":"', b'","type":"'
 
 
 async def partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[TopicPartition]:
@@ -102,12 +104,44 @@ async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]) -
     return recorded
 
 
+def peek(raw: bytes | None) -> tuple[str, str] | None:
+    """(event id, type) read off the front of a record our encoder wrote; None otherwise."""
+    if raw is None or not raw.startswith(_HEAD) or raw[49:59] != _TYPE:
+        return None
+    end = raw.find(b'"', 59)
+    return (raw[13:49].decode(), raw[59:end].decode()) if end > 59 else None
+
+
+class Ignored:
+    """The inputs of types the handler takes no notice of, read but never validated: an
+    event the live consumer ignores changes nothing whether it is valid or not."""
+
+    def __init__(self, specs: Sequence[TopicSpec], consumes: frozenset[type[Event]] | None
+                 ) -> None:
+        self.types = {s.name: frozenset(c.model_fields["type"].default for c in s.carries
+                                        if consumes is not None and c not in consumes)
+                      for s in specs}
+        self.ids: list[str] = []  # of the inputs passed over
+
+    def passes_over(self, name: str, raw: bytes | None) -> bool:
+        if not self.types[name]:
+            return False
+        head = peek(raw)
+        if head is None or head[1] not in self.types[name]:
+            return False
+        self.ids.append(head[0])
+        return True
+
+
 async def _decoded(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: int,
-                   progress: Progress | None) -> AsyncIterator[list[Event]]:
+                   progress: Progress | None, ignored: Ignored
+                   ) -> AsyncIterator[list[Event]]:
     decoders = {s.name: Decoder(s.carries) for s in specs}
     pending: list[Event] = []
     async for chunk in chunks(settings, specs, progress):
         for record, name in chunk:
+            if ignored.passes_over(name, record.value):
+                continue
             try:
                 pending.append(decoders[name](record.value))
             except DecodeError:
@@ -120,14 +154,17 @@ async def _decoded(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch:
 
 
 async def events(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: int,
-                 progress: Progress | None = None) -> AsyncIterator[list[Event]]:
+                 progress: Progress | None = None, ignored: Ignored | None = None
+                 ) -> AsyncIterator[list[Event]]:
     """The topics' valid events in batches of `batch` (the last one shorter), read and
-    decoded by a task of their own that stays up to AHEAD batches ahead of the caller."""
+    decoded by a task of their own that stays up to AHEAD batches ahead of the caller;
+    those `ignored` passes over are only counted there."""
+    ignored = ignored or Ignored(specs, None)
     queue: asyncio.Queue[list[Event] | BaseException | None] = asyncio.Queue(AHEAD)
 
     async def read() -> None:
         try:
-            async for decoded in _decoded(settings, specs, batch, progress):
+            async for decoded in _decoded(settings, specs, batch, progress, ignored):
                 await queue.put(decoded)
                 await asyncio.sleep(0)  # let a handler whose answer came in go on
             await queue.put(None)

@@ -32,7 +32,7 @@ from services.sla.policy import load_policy
 from services.sla.replay_store import MemoryCaseStore
 from services.sla.settings import SlaSettings
 from services.sla.timer import BATCH
-from services.sla.transitions import moves_clocks
+from services.sla.transitions import TRANSITIONS, moves_clocks
 
 NOTE = ("started, met, stopped, paused and resumed follow the inputs; a warning, breach or "
         "escalation (clock and stage above) missing on one side, with the same policy, is "
@@ -110,4 +110,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     return ReplayTarget(inputs=INPUTS, outputs=(SLA,), handler=handle, live_schema=None,
                         close=close, uncompared=SLA_UNCOMPARED, prepare=prepare, finish=finish,
-                        in_time_order=True, note=NOTE)
+                        in_time_order=True, note=NOTE, consumes=frozenset(TRANSITIONS))

@@ -1,4 +1,4 @@
-"""The replay engine compares outputs in the form the log holds them."""
+"""The replay engine: outputs compared in the form the log holds them; ignored inputs skipped."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from schemas.codec import encode
 from schemas.enums import ResponseKind
 from schemas.envelope import Event
 from schemas.notifications import NotificationFailed
+from schemas.routing import ComplaintAssigned
+from schemas.sla import SlaWarning
+from schemas.topics import ASSIGNED, SLA
 from services.runtime.replay import as_logged
+from services.runtime.replay_log import Ignored, peek
 from services.sla.case_state import CaseState
 from services.sla.stages import fire_due
 from services.sla.transitions import apply
@@ -33,3 +37,25 @@ def test_an_output_compares_as_the_json_its_encoding_reads_back_as() -> None:
                                         "SlaEscalated", "SlaMet"}
     for event in events:
         assert as_logged(event) == orjson.loads(encode(event)), event.type
+
+
+def test_the_id_and_type_of_an_encoded_event_are_read_off_its_front() -> None:
+    event = assigned("c-2", "dlh", T0)
+    assert peek(encode(event)) == (str(event.event_id), "ComplaintAssigned")
+    for other in (None, b"not json", b'{"type":"ComplaintAssigned","event_id":"x"}',
+                  orjson.dumps(orjson.loads(encode(event)), option=orjson.OPT_INDENT_2)):
+        assert peek(other) is None  # anything else is decoded in full
+
+
+def test_only_carried_types_the_handler_ignores_are_passed_over() -> None:
+    ignored = Ignored([SLA, ASSIGNED], frozenset({SlaWarning, ComplaintAssigned}))
+    sla = _sla_events()
+    started = next(e for e in sla if e.type == "SlaStarted")
+    warned = next(e for e in sla if e.type == "SlaWarning")
+    assert ignored.passes_over(SLA.name, encode(started))
+    assert not ignored.passes_over(SLA.name, encode(warned))
+    assert not ignored.passes_over(ASSIGNED.name, encode(assigned("c-2", "dlh", T0)))
+    # A type the topic does not carry is left to the decoder, which refuses it.
+    assert not ignored.passes_over(ASSIGNED.name, encode(started))
+    assert ignored.ids == [str(started.event_id)]
+    assert not Ignored([SLA], None).passes_over(SLA.name, encode(started))
