@@ -11,7 +11,7 @@ from schemas.notifications import NotificationFailed
 from schemas.routing import ComplaintAssigned
 from schemas.sla import SlaWarning
 from schemas.topics import ASSIGNED, SLA
-from services.runtime.replay import as_logged
+from services.runtime.replay import _same, as_logged
 from services.runtime.replay_log import Ignored, peek
 from services.sla.case_state import CaseState
 from services.sla.stages import fire_due
@@ -59,3 +59,12 @@ def test_only_carried_types_the_handler_ignores_are_passed_over() -> None:
     assert not ignored.passes_over(ASSIGNED.name, encode(started))
     assert ignored.ids == [str(started.event_id)]
     assert not Ignored([SLA], None).passes_over(SLA.name, encode(started))
+
+
+def test_outputs_are_the_same_when_all_but_the_uncompared_fields_are_equal() -> None:
+    logged = {"event_id": "e", "occurred_at": "then", "agency": "dlh"}
+    skip = frozenset({"occurred_at", "rules_version"})
+    assert _same(logged, {**logged, "occurred_at": "now", "rules_version": "r2"}, skip)
+    assert not _same(logged, {**logged, "agency": "dinkes"}, skip)
+    assert not _same(logged, {**logged, "extra": None}, skip)
+    assert not _same({**logged, "extra": None}, logged, skip)
