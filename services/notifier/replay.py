@@ -15,16 +15,12 @@ must not send it again): each batch's ends are written together once it is done.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from itertools import groupby
 from typing import Any
 
 import asyncpg
 
 from schemas.enums import NotificationChannel
-from schemas.envelope import Event
 from schemas.notifications import NotificationRequested
 from schemas.routing import ComplaintAssigned
 from schemas.topics import NOTIFY_OUTCOMES
@@ -37,13 +33,11 @@ from services.notifier.handlers import NotifierHandlers
 from services.notifier.plan import CLOCK_STAGES, Reach
 from services.notifier.settings import NotifierSettings
 from services.runtime.database import connect, migrate
-from services.runtime.producer import Outgoing
-from services.runtime.replay import UNCOMPARED, Recorded, Recorder, ReplayTarget, by_case
+from services.runtime.replay import UNCOMPARED, Recorded, Recorder, ReplayTarget
 
 NOTIFIER_UNCOMPARED = UNCOMPARED | {"attempts"}  # retries follow the provider, not the code
 # What the handlers act on (handlers.py); an SLA clock's other events are only counted.
 CONSUMED = frozenset({ComplaintAssigned, NotificationRequested, *CLOCK_STAGES})
-SHARDS = 2  # parts of the cases delivered at once (see handle)
 
 
 class RecordingChannel(Channel):
@@ -94,36 +88,19 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     recorders: dict[NotificationChannel, Channel] = {
         name: RecordingChannel(name, failed) for name in configured}
     channels = with_fallbacks(recorders, conf)
-    pool = await connect(conf.database_url, fresh_schema, max_size=SHARDS + 1)
+    pool = await connect(conf.database_url, fresh_schema, max_size=2)
     await migrate(pool, fresh_schema, MIGRATIONS)
+    recorder, ends = Recorder(), BatchedFinish()
     directory = conf.directory()
+    deliverer = Deliverer(pool, recorder, channels, directory,  # type: ignore[arg-type]
+                          conf.webhook_override, retry_policy(conf), sleep=_no_sleep,
+                          finish=ends)
     reach = Reach(directory, frozenset(channels), conf.webhook_override)
+    handlers = NotifierHandlers(lambda: pool, lambda: deliverer, lambda: reach)
+    by_topic = {"complaints.assigned": handlers.notify_assignments,
+                "sla.clocks": handlers.notify_clocks,
+                "notifications.requests": handlers.deliver_requests}
     carried = {kind: spec.name for spec in INPUTS for kind in spec.carries}
-
-    def shard() -> Callable[[Sequence[Event]], Awaitable[list[Outgoing]]]:
-        """The handlers of one part of the cases, with their own deliverer and recorder."""
-        recorder, ends = Recorder(), BatchedFinish()
-        deliverer = Deliverer(pool, recorder, channels, directory,  # type: ignore[arg-type]
-                              conf.webhook_override, retry_policy(conf), sleep=_no_sleep,
-                              finish=ends)
-        handlers = NotifierHandlers(lambda: pool, lambda: deliverer, lambda: reach)
-        by_topic = {"complaints.assigned": handlers.notify_assignments,
-                    "sla.clocks": handlers.notify_clocks,
-                    "notifications.requests": handlers.deliver_requests}
-
-        async def handle(events: Sequence[Event]) -> list[Outgoing]:
-            # The live agents take one topic each; a replay batch mixes them, in log order.
-            out: list[Outgoing] = []
-            for _, run in groupby(events, key=lambda e: carried[type(e)]):
-                chunk = list(run)
-                out += await by_topic[carried[type(chunk[0])]](chunk)
-                await ends.flush(pool)
-                out += recorder.take()  # failures announce themselves through the producer
-            return out
-
-        return handle
-
-    shards = [shard() for _ in range(SHARDS)]
 
     def prepare(recorded: Recorded) -> None:
         for (topic, _), doc in recorded.items():
@@ -131,12 +108,19 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
                     and int(doc.get("attempts") or 0) > 0):
                 failed[str(doc["delivery_id"])] = str(doc.get("reason", ""))
 
-    async def handle(events: Sequence[Event]) -> Sequence[Outgoing]:
-        # Deliveries are per case (a request's id derives from its case's events): the
-        # cases' parts run at once, so PostgreSQL writes one part's log as the next is planned.
-        done = await asyncio.gather(*(run(part) for run, part in
-                                      zip(shards, by_case(events, SHARDS), strict=False)))
-        return [outcome for outcomes in done for outcome in outcomes]
+    async def handle(events: Any) -> Any:
+        # The live agents take one topic each; a replay batch mixes them, in log order.
+        out: list[Any] = []
+        run: list[Any] = []
+        for event in [*events, None]:
+            if run and (event is None or carried[type(event)] != carried[type(run[0])]):
+                out += await by_topic[carried[type(run[0])]](run)
+                await ends.flush(pool)
+                out += recorder.take()  # failures announce themselves through the producer
+                run = []
+            if event is not None:
+                run.append(event)
+        return out
 
     async def close() -> None:
         await pool.execute(f'DROP SCHEMA IF EXISTS "{fresh_schema}" CASCADE')

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from services.runtime.replay_log import Ignored, Progress, Recorded, events, rea
 from services.runtime.settings import RuntimeSettings
 
 __all__ = ["Progress", "Recorded", "ReplayTarget", "Recorder", "ReplayResult", "replay",
-           "replay_target", "by_case", "table_checksums", "differing_rows"]
+           "replay_target", "table_checksums", "differing_rows"]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[Sequence[Outgoing]]]
 Finish = Callable[[], Awaitable[Sequence[Outgoing]]]
 # The time an event was emitted is the wall clock of the run, and a replay under candidate
@@ -112,15 +111,6 @@ def _quiet_handlers() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def by_case(events: Sequence[Event], parts: int) -> list[list[Event]]:
-    """The events split into at most `parts` case-disjoint parts, each in the events' order
-    (for a handler whose state is per case: parts may run at once)."""
-    split: list[list[Event]] = [[] for _ in range(parts)]
-    for event in events:
-        split[zlib.crc32(event.complaint_id.encode()) % parts].append(event)
-    return [p for p in split if p]
 
 
 def as_logged(event: Event) -> dict[str, Any]:

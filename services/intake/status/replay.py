@@ -15,6 +15,7 @@ order): while PostgreSQL applies one part, Python prepares the next.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from services.intake.state import IntakeState
 from services.intake.status.lifecycle import TOPICS, CaseStatusKeeper
 from services.runtime.database import connect, migrate
 from services.runtime.producer import Outgoing
-from services.runtime.replay import Recorder, ReplayTarget, by_case
+from services.runtime.replay import Recorder, ReplayTarget
 
 LIVE_SCHEMA = "intake"
 PROJECTION = ("case_status", "case_updates")
@@ -44,7 +45,12 @@ def shards(events: Sequence[Event], n: int = SHARDS) -> list[list[Event]]:
     """The events split by case, each part in the events' order. Cases meet only where two
     of them claim one ticket (the seed keeps the first): such a batch stays whole."""
     tickets = [e.ticket for e in events if isinstance(e, ComplaintReceived)]
-    return [list(events)] if len(set(tickets)) < len(tickets) else by_case(events, n)
+    if len(set(tickets)) < len(tickets):
+        return [list(events)]
+    parts: list[list[Event]] = [[] for _ in range(n)]
+    for event in events:
+        parts[zlib.crc32(event.complaint_id.encode()) % n].append(event)
+    return [p for p in parts if p]
 
 
 async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
