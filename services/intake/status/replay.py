@@ -6,21 +6,14 @@ its public history, case_updates) with the live ones, restricted to the cases th
 namespace holds (intake's schema is shared by every namespace). Its outputs, notices to
 citizens, are not compared: they need the contact each case opened with, which stays in
 intake's registry and never travels on the log, so a fresh schema cannot know it.
-
-The projection is per case, so a replay batch is split by case into SHARDS parts, each run
-by a keeper of its own in its own transaction at the same time (each case's events in their
-order): while PostgreSQL applies one part, Python prepares the next.
 """
 
 from __future__ import annotations
 
-import asyncio
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from schemas.envelope import Event
-from schemas.intake import ComplaintReceived
 from schemas.sla import SlaStarted
 from schemas.topics import SLA
 from services.intake.app import MIGRATIONS
@@ -37,42 +30,23 @@ PROJECTION = ("case_status", "case_updates")
 # its other events are counted, not decoded.
 IGNORED = frozenset(SLA.carries) - {SlaStarted}
 CONSUMED = frozenset(kind for spec in TOPICS for kind in spec.carries) - IGNORED
-SHARDS = 2  # concurrent transactions (the machine's PostgreSQL and Python: two cores)
-BATCH = 5000
-
-
-def shards(events: Sequence[Event], n: int = SHARDS) -> list[list[Event]]:
-    """The events split by case, each part in the events' order. Cases meet only where two
-    of them claim one ticket (the seed keeps the first): such a batch stays whole."""
-    tickets = [e.ticket for e in events if isinstance(e, ComplaintReceived)]
-    if len(set(tickets)) < len(tickets):
-        return [list(events)]
-    parts: list[list[Event]] = [[] for _ in range(n)]
-    for event in events:
-        parts[zlib.crc32(event.complaint_id.encode()) % n].append(event)
-    return [p for p in parts if p]
 
 
 async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     """Intake's replay target (see services/runtime/replay.py)."""
     conf = IntakeSettings.model_validate(settings.model_dump())
-    pool = await connect(conf.database_url, fresh_schema, max_size=SHARDS + 1)
+    pool = await connect(conf.database_url, fresh_schema, max_size=2)
     await migrate(pool, fresh_schema, MIGRATIONS)
     regency = conf.directory().regency
     # No HTTP client, no service catalogue: the projection's consumer uses neither.
     state = IntakeState(conf, pool, Recorder(), None, None, regency.center,  # type: ignore[arg-type]
                         regency.timezone)
-    keepers = [CaseStatusKeeper(state) for _ in range(SHARDS)]
+    keeper = CaseStatusKeeper(state)
 
-    async def run(keeper: CaseStatusKeeper, events: Sequence[Event]) -> Sequence[Outgoing]:
+    async def handle(events: Sequence[Event]) -> Sequence[Outgoing]:
         notices = await keeper(events)
         await keeper.sent(events)  # as the batch loop does once Kafka has them
         return notices
-
-    async def handle(events: Sequence[Event]) -> Sequence[Outgoing]:
-        done = await asyncio.gather(*(run(k, part) for k, part in zip(keepers, shards(events),
-                                                                      strict=False)))
-        return [notice for notices in done for notice in notices]
 
     async def close() -> None:
         await pool.close()  # the command compares the tables, then drops the schema
@@ -82,4 +56,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     ours = " UNION ".join(f'SELECT complaint_id FROM "{fresh_schema}".{t}' for t in PROJECTION)
     return ReplayTarget(inputs=TOPICS, outputs=(), handler=handle, live_schema=LIVE_SCHEMA,
                         close=close, tables={t: f"complaint_id IN ({ours})" for t in PROJECTION},
-                        in_time_order=True, consumes=CONSUMED, batch=BATCH)
+                        in_time_order=True, consumes=CONSUMED)
