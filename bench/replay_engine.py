@@ -3,8 +3,9 @@
     .venv/bin/python bench/replay_engine.py [--events 50000]
 
 Fills a fresh namespace with ComplaintReceived and their recorded ComplaintAcknowledged, then
-(a) reads complaints.received with plain aiokafka getmany, (b) replays it through a handler
-that acknowledges each case, comparing every output with the log. The handler does no I/O,
+(a) reads complaints.received with plain aiokafka getmany, (a') the same with each record
+decoded, (b) replays it through a handler that acknowledges each case, comparing every
+output with the log. The handler does no I/O,
 so (b)/(a) is the engine's own cost (decode, compare); a service's handler adds its store.
 Needs the stack. Prints figures; asserts nothing.
 """
@@ -19,18 +20,19 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.replay_targets import raw  # noqa: E402
 from schemas.codec import encode  # noqa: E402
 from schemas.envelope import Event  # noqa: E402
 from schemas.intake import ComplaintAcknowledged, ComplaintReceived  # noqa: E402
 from schemas.topics import ACKNOWLEDGED, RECEIVED  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.producer import Outgoing  # noqa: E402
-from services.runtime.replay import _partitions, replay  # noqa: E402
+from services.runtime.replay import replay  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402
 from tests.support.stack import delete_topics_with_prefix  # noqa: E402
 
@@ -67,28 +69,6 @@ async def fill(settings: RuntimeSettings, n: int) -> None:
         await producer.stop()
 
 
-async def raw(settings: RuntimeSettings) -> float:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=None, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        tps = await _partitions(settings, [settings.topic(RECEIVED.name)])
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        todo, count, started = {tp for tp in tps if ends[tp]}, 0, time.perf_counter()
-        while todo:
-            for tp, records in (await consumer.getmany(timeout_ms=500,
-                                                       max_records=2000)).items():
-                count += len(records)
-                if records and records[-1].offset >= ends[tp] - 1:
-                    todo.discard(tp)
-        return count / (time.perf_counter() - started)
-    finally:
-        await consumer.stop()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=50_000)
@@ -97,13 +77,16 @@ async def main() -> None:
     await ensure_topics(settings, (RECEIVED, ACKNOWLEDGED))
     try:
         await fill(settings, args.events)
-        raw_rate = await raw(settings)
+        _, raw_rate = await raw(settings, [RECEIVED], decode=False)
+        _, decoded_rate = await raw(settings, [RECEIVED], decode=True)
         started = time.perf_counter()
         result = await replay(settings, [RECEIVED], [ACKNOWLEDGED], acknowledge)
         total = time.perf_counter() - started
-        print(f"plain getmany of complaints.received: {raw_rate:,.0f} events/s")
-        print(f"replay through a no-I/O handler: {result.events_per_second:,.0f} events/s "
-              f"({result.events_per_second / raw_rate:.2f} of raw); reading the recorded "
+        rate = result.events_per_second
+        print(f"plain getmany of complaints.received: {raw_rate:,.0f} events/s; getmany + "
+              f"decode {decoded_rate:,.0f}/s ({decoded_rate / raw_rate:.2f} of raw)")
+        print(f"replay through a no-I/O handler: {rate:,.0f} events/s ({rate / raw_rate:.2f} "
+              f"of raw, {rate / decoded_rate:.2f} of decoded); reading the recorded "
               f"outputs first took {total - result.seconds:.1f} s; "
               f"{result.matched} of {result.outputs} outputs equal to the log")
     finally:

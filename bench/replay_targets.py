@@ -1,18 +1,21 @@
-"""Replay speed of the service targets (sla, notifier, intake) beside plain getmany.
+"""Replay speed of the service targets beside plain getmany, in the same run.
 
-    .venv/bin/python bench/replay_targets.py [--cases 5000] [--only sla,notifier,intake]
+    .venv/bin/python bench/replay_targets.py [--cases 5000] [--only sla,notifier,intake,router]
 
 Fills a fresh namespace with the inputs of a few thousand cases (received, assigned, their
-clock started, answered), then for each target (a) reads its input topics with plain aiokafka
-getmany and (b) replays them through the target's handler into a fresh schema. No live
-service ran, so the log records no outputs: every output counts as unrecorded, which costs
-the same comparison. Needs the stack. Prints figures; asserts nothing.
+clock started, answered), then for each target reads its input topics (a) with plain
+aiokafka getmany, (b) with getmany and each record decoded into its event (the floor of any
+Python consumer: what pydantic costs), and (c) replays them through the target's handler into
+a fresh schema. No live service ran, so the log records no outputs: every output counts as
+unrecorded, which costs the same comparison. `--profile DIR` writes a cProfile of each replay.
+Needs the stack. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import logging
 import os
 import sys
@@ -21,12 +24,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from schemas.codec import encode  # noqa: E402
+from schemas.codec import DecodeError, Decoder, encode  # noqa: E402
 from schemas.enums import ResponseKind  # noqa: E402
 from schemas.envelope import Event, utcnow  # noqa: E402
 from schemas.intake import ComplaintReceived  # noqa: E402
@@ -37,7 +40,8 @@ from schemas.topics import ASSIGNED, RECEIVED, RESPONSES, SLA, TopicSpec, catalo
 from services.audit.replay_command import TARGETS, _drop, load_target  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.logs import configure_logging  # noqa: E402
-from services.runtime.replay import _partitions, replay  # noqa: E402
+from services.runtime.replay import replay_target  # noqa: E402
+from services.runtime.replay_log import FETCH, consumer, partitions  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402
 from tests.support.stack import delete_topics_with_prefix  # noqa: E402
 
@@ -82,32 +86,42 @@ async def fill(settings: RuntimeSettings, n: int) -> None:
         await producer.stop()
 
 
-async def raw(settings: RuntimeSettings, specs: list[TopicSpec]) -> tuple[int, float]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=None, enable_auto_commit=False,
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
+async def raw(settings: RuntimeSettings, specs: list[TopicSpec], decode: bool
+              ) -> tuple[int, float]:
+    """(records, records/s) of plain getmany, with the replay's fetch sizes; `decode`: and
+    each record validated into its event, as the replay's reader does."""
+    reader = consumer(settings)
+    decoders = {settings.topic(s.name): Decoder(s.carries) for s in specs}
+    await reader.start()
     try:
-        tps = await _partitions(settings, [settings.topic(s.name) for s in specs])
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
+        tps = await partitions(settings, list(decoders))
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        ends = await reader.end_offsets(tps)
         todo, count, started = {tp for tp in tps if ends[tp]}, 0, time.perf_counter()
         while todo:
-            for tp, records in (await consumer.getmany(*todo, timeout_ms=500,
-                                                       max_records=2000)).items():
+            for tp, records in (await reader.getmany(*todo, timeout_ms=500,
+                                                     max_records=FETCH)).items():
                 count += len(records)
+                if decode:
+                    read = decoders[tp.topic]
+                    for record in records:
+                        try:
+                            read(record.value)
+                        except DecodeError:
+                            pass
                 if records and records[-1].offset >= ends[tp] - 1:
                     todo.discard(tp)
         return count, count / (time.perf_counter() - started)
     finally:
-        await consumer.stop()
+        await reader.stop()
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=5000)
-    parser.add_argument("--only", default="sla,notifier,intake")
+    parser.add_argument("--only", default="sla,notifier,intake,router")
+    parser.add_argument("--profile", type=Path, help="write DIR/<service>.prof per replay")
     parser.add_argument("--cli-logging", action="store_true",
                         help="log as `tanggap replay` does (else handlers' logs are off)")
     args = parser.parse_args()
@@ -126,20 +140,30 @@ async def main() -> None:
             assert factory is not None, service
             schema = f"{service}_bench_{uuid.uuid4().hex[:6]}"
             target = await factory(settings, schema)
+            profile = cProfile.Profile() if args.profile else None
             try:
-                count, raw_rate = await raw(settings, list(target.inputs))
-                result = await replay(settings, target.inputs, target.outputs, target.handler,
-                                      uncompared=target.uncompared, prepare=target.prepare,
-                                      finish=target.finish,
-                                      in_time_order=target.in_time_order)
+                count, raw_rate = await raw(settings, list(target.inputs), decode=False)
+                _, decoded_rate = await raw(settings, list(target.inputs), decode=True)
+                if profile is not None:
+                    profile.enable()
+                began = time.perf_counter()
+                result = await replay_target(settings, target)
+                whole = time.perf_counter() - began
             finally:
+                if profile is not None:
+                    profile.disable()
+                    args.profile.mkdir(parents=True, exist_ok=True)
+                    profile.dump_stats(args.profile / f"{service}.prof")
                 await target.close()
                 if target.live_schema is not None:  # such a target leaves it for comparing
                     await _drop(settings, schema)
-            print(f"{service}: {count} input records; plain getmany {raw_rate:,.0f} events/s; "
-                  f"replay {result.events_per_second:,.0f} events/s "
-                  f"({result.events_per_second / raw_rate:.3f} of raw), "
-                  f"{result.outputs} outputs in {result.seconds:.1f} s")
+            rate = result.events_per_second
+            print(f"{service}: {count} input records; plain getmany {raw_rate:,.0f}/s; "
+                  f"getmany + decode {decoded_rate:,.0f}/s ({decoded_rate / raw_rate:.2f} of "
+                  f"raw); replay {rate:,.0f} events/s ({rate / raw_rate:.3f} of raw, "
+                  f"{rate / decoded_rate:.2f} of decoded), {result.outputs} outputs in "
+                  f"{result.seconds:.1f} s ({whole:.1f} s with reading the log's outputs)",
+                  flush=True)
     finally:
         await delete_topics_with_prefix(settings, settings.topic_prefix)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -13,9 +14,20 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 EVENT_NAMESPACE = uuid.UUID("5b0f6f0e-3c1d-4c55-9b8e-7a7c2a1d0e11")
 
 
+_NAMESPACE = EVENT_NAMESPACE.bytes
+_VERSION_5 = ~(0xC000 << 48 | 0xF000 << 64) & (1 << 128) - 1  # clears variant and version
+_RFC_4122_V5 = 0x8000 << 48 | 5 << 76
+
+
 def derived_id(*parts: object) -> uuid.UUID:
-    """Return a stable UUID for the given cause (e.g. an input event id and a step name)."""
-    return uuid.uuid5(EVENT_NAMESPACE, ":".join(str(p) for p in parts))
+    """Return a stable UUID for the given cause (e.g. an input event id and a step name).
+
+    uuid.uuid5(EVENT_NAMESPACE, "part:part"), computed directly: uuid5's own constructor
+    path took more than half the time, and an SLA clock's or a delivery's events each derive
+    two or three ids (a replay derives millions).
+    """
+    digest = hashlib.sha1(_NAMESPACE + ":".join(map(str, parts)).encode()).digest()
+    return uuid.UUID(int=int.from_bytes(digest[:16]) & _VERSION_5 | _RFC_4122_V5)
 
 
 def utcnow() -> datetime:

@@ -75,7 +75,7 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
     from rich.progress import BarColumn, Progress, TextColumn
 
     from services.runtime.database import connect
-    from services.runtime.replay import differing_rows, replay, table_checksums
+    from services.runtime.replay import differing_rows, replay_target, table_checksums
 
     fresh = f"{service}_replay_{int(time.time())}"
     target = await factory(settings, fresh)
@@ -83,10 +83,8 @@ async def _one(settings: Any, service: str, factory: TargetFactory, keep: bool) 
         with Progress(TextColumn(f"{service}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} records")) as bar:
             task = bar.add_task(service, total=None)
-            result = await replay(settings, target.inputs, target.outputs, target.handler,
-                                  progress=lambda d, t: bar.update(task, completed=d, total=t),
-                                  uncompared=target.uncompared, prepare=target.prepare,
-                                  finish=target.finish, in_time_order=target.in_time_order)
+            result = await replay_target(
+                settings, target, lambda d, t: bar.update(task, completed=d, total=t))
     except BaseException:
         if target.live_schema is not None and not keep:  # left for the comparison otherwise
             await _drop(settings, fresh)

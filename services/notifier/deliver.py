@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -50,6 +50,8 @@ from services.runtime.deadletter import dead_letter_headers
 from services.runtime.producer import EventProducer, Outgoing
 
 log = logging.getLogger(__name__)
+# How a finished delivery is written to the log: deliveries.finish, at once, live.
+Finish = Callable[..., Awaitable[None]]
 
 
 def fallback_of(context: Mapping[str, object]) -> tuple[NotificationChannel, str] | None:
@@ -91,6 +93,11 @@ class Deliverer:
     policy: RetryPolicy
     sleep: Sleep | None = None  # tests inject a fast clock; production uses asyncio.sleep
     concurrency: int = 16  # deliveries of a batch in flight at once
+    finish: Finish | None = None  # None: deliveries.finish; a replay (nothing sent) batches
+
+    @property
+    def _finish(self) -> Finish:
+        return self.finish or deliveries.finish
 
     def _resolve(self, request: NotificationRequested) -> Destination:
         return destination(request, self.directory, self.webhook_override(request.recipient))
@@ -186,8 +193,8 @@ class Deliverer:
         SEND_SECONDS.labels(channel=request.channel).observe(time.monotonic() - started)
         # Marked at once, not with the batch: a crash later in the batch must not make this
         # message go out again (the log is per message; only the claims are batched).
-        await deliveries.finish(self.pool, delivery_id, "delivered", attempts,
-                                provider_message_id=provider_id)
+        await self._finish(self.pool, delivery_id, "delivered", attempts,
+                           provider_message_id=provider_id)
         DELIVERIES.labels(channel=request.channel, outcome="delivered").inc()
         LATENCY_SECONDS.labels(channel=request.channel).observe(
             max(0.0, (utcnow() - cause.occurred_at).total_seconds()))
@@ -245,7 +252,6 @@ class Deliverer:
             channel=request.channel, recipient=label, attempts=attempts,
             reason=reason[:2000], delivery_id=str(delivery_id))
         await self.producer.send(NOTIFY_OUTCOMES.name, failed)
-        await deliveries.finish(self.pool, delivery_id, "failed", attempts,
-                                error=reason[:2000])
+        await self._finish(self.pool, delivery_id, "failed", attempts, error=reason[:2000])
         DELIVERIES.labels(channel=request.channel, outcome=outcome).inc()
         DEAD_LETTERS.labels(channel=request.channel).inc()

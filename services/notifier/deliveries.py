@@ -54,6 +54,23 @@ async def finish(pool: asyncpg.Pool, delivery_id: uuid.UUID, status: str, attemp
         delivery_id, status, attempts, error, provider_message_id)
 
 
+_FINISH_MANY = """
+UPDATE delivery_log AS d SET status = u.status, attempts = d.attempts + u.attempts,
+       last_error = u.error, provider_message_id = u.provider, updated_at = now(),
+       finished_at = now()
+FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[])
+     AS u(delivery_id, status, attempts, error, provider)
+WHERE d.delivery_id = u.delivery_id
+"""
+Finished = tuple[uuid.UUID, str, int, str | None, str | None]  # finish()'s arguments
+
+
+async def finish_many(pool: asyncpg.Pool, rows: list[Finished]) -> None:
+    """finish() for deliveries of distinct ids, in one statement."""
+    if rows:
+        await pool.execute(_FINISH_MANY, *[list(c) for c in zip(*rows, strict=True)])
+
+
 async def remember_case(pool: asyncpg.Pool, complaint_id: str, ticket: str, agency: str) -> None:
     await pool.execute(
         "INSERT INTO known_cases (complaint_id, ticket, agency) VALUES ($1, $2, $3)"

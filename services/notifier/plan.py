@@ -65,9 +65,12 @@ def for_assignment(event: ComplaintAssigned, reach: Reach) -> list[NotificationR
     return planned
 
 
+CLOCK_STAGES = (SlaWarning, SlaBreached, SlaEscalated)  # the clock events anyone is told of
+
+
 def for_clock(event: Event, reach: Reach, ticket: str | None) -> list[NotificationRequested]:
     """Warning to the desk; breach to the desk and the head; escalation to its level's role."""
-    if not isinstance(event, SlaWarning | SlaBreached | SlaEscalated):
+    if not isinstance(event, CLOCK_STAGES):
         return []
     context: Context = {
         "ticket": ticket, "complaint_id": event.complaint_id, "agency": event.agency,

@@ -9,25 +9,35 @@ and recipient (the delivery id derives from them), and which were refused before
 (unreachable, channel not configured, template error). Whether a provider accepted a send is
 the world's answer, not the code's: a recorder fails exactly the deliveries the log records as
 failed after attempts, with the recorded reason, and the attempt count is not compared.
+Since nothing is sent, a delivery's end is not written to the log one by one (live, a crash
+must not send it again): each batch's ends are written together once it is done.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import asyncpg
+
 from schemas.enums import NotificationChannel
+from schemas.notifications import NotificationRequested
+from schemas.routing import ComplaintAssigned
 from schemas.topics import NOTIFY_OUTCOMES
 from services.notifier.app import INPUTS, MIGRATIONS, retry_policy
 from services.notifier.channel import Channel, Message, PermanentFailure
 from services.notifier.channels import plain_channels, with_fallbacks
 from services.notifier.deliver import Deliverer
+from services.notifier.deliveries import Finished, finish_many
 from services.notifier.handlers import NotifierHandlers
-from services.notifier.plan import Reach
+from services.notifier.plan import CLOCK_STAGES, Reach
 from services.notifier.settings import NotifierSettings
 from services.runtime.database import connect, migrate
 from services.runtime.replay import UNCOMPARED, Recorded, Recorder, ReplayTarget
 
 NOTIFIER_UNCOMPARED = UNCOMPARED | {"attempts"}  # retries follow the provider, not the code
+# What the handlers act on (handlers.py); an SLA clock's other events are only counted.
+CONSUMED = frozenset({ComplaintAssigned, NotificationRequested, *CLOCK_STAGES})
 
 
 class RecordingChannel(Channel):
@@ -50,6 +60,24 @@ async def _no_sleep(seconds: float) -> None:
     """Retries wait for nobody in a replay."""
 
 
+class BatchedFinish:
+    """deliveries.finish, kept until the batch is done and then written in one statement."""
+
+    def __init__(self) -> None:
+        self.rows: list[Finished] = []
+
+    async def __call__(self, pool: asyncpg.Pool, delivery_id: uuid.UUID, status: str,
+                       attempts: int, error: str | None = None,
+                       provider_message_id: str | None = None) -> None:
+        self.rows.append((delivery_id, status, attempts, error, provider_message_id))
+
+    async def flush(self, pool: asyncpg.Pool) -> None:
+        # One batch's deliveries have distinct ids (deliver_batch merges repeats), and the
+        # next batch claims only after this: as if each had been written when it ended.
+        rows, self.rows = self.rows, []
+        await finish_many(pool, rows)
+
+
 async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     """The notifier's replay target (see services/runtime/replay.py)."""
     conf = NotifierSettings.model_validate(settings.model_dump())
@@ -60,14 +88,13 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     recorders: dict[NotificationChannel, Channel] = {
         name: RecordingChannel(name, failed) for name in configured}
     channels = with_fallbacks(recorders, conf)
-    # The deliverer marks each message delivered as it goes, 16 at once: one connection
-    # each, as live (a pool of two made a replay wait on the pool, not on the code).
-    pool = await connect(conf.database_url, fresh_schema, max_size=8)
+    pool = await connect(conf.database_url, fresh_schema, max_size=2)
     await migrate(pool, fresh_schema, MIGRATIONS)
-    recorder = Recorder()
+    recorder, ends = Recorder(), BatchedFinish()
     directory = conf.directory()
     deliverer = Deliverer(pool, recorder, channels, directory,  # type: ignore[arg-type]
-                          conf.webhook_override, retry_policy(conf), sleep=_no_sleep)
+                          conf.webhook_override, retry_policy(conf), sleep=_no_sleep,
+                          finish=ends)
     reach = Reach(directory, frozenset(channels), conf.webhook_override)
     handlers = NotifierHandlers(lambda: pool, lambda: deliverer, lambda: reach)
     by_topic = {"complaints.assigned": handlers.notify_assignments,
@@ -88,6 +115,7 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
         for event in [*events, None]:
             if run and (event is None or carried[type(event)] != carried[type(run[0])]):
                 out += await by_topic[carried[type(run[0])]](run)
+                await ends.flush(pool)
                 out += recorder.take()  # failures announce themselves through the producer
                 run = []
             if event is not None:
@@ -100,4 +128,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     return ReplayTarget(inputs=INPUTS, outputs=(NOTIFY_OUTCOMES,), handler=handle,
                         live_schema=None, close=close, uncompared=NOTIFIER_UNCOMPARED,
-                        prepare=prepare)
+                        prepare=prepare, consumes=CONSUMED)

@@ -74,6 +74,21 @@ async def with_retries(send: Callable[[], Awaitable[T]], policy: RetryPolicy,
     TemporaryFailure is retried, PermanentFailure is not; either ends in Exhausted with the
     last reason and the attempts made. Anything else (a bug) propagates unchanged.
     """
+    # The first attempt runs outside tenacity, whose set-up per call costs more than a
+    # delivery that works at once; a temporary failure then starts the retry loop, whose
+    # first attempt re-raises it (so waits, callbacks and counts are as if it ran in there).
+    try:
+        return await send(), 1
+    except PermanentFailure as exc:
+        raise Exhausted(str(exc), 1) from None
+    except TemporaryFailure as exc:
+        first: list[TemporaryFailure] = [exc]
+
+    async def attempt_again() -> T:
+        if first:
+            raise first.pop()
+        return await send()
+
     attempts = 0
 
     def before_sleep(state: RetryCallState) -> None:
@@ -91,7 +106,7 @@ async def with_retries(send: Callable[[], Awaitable[T]], policy: RetryPolicy,
         async for attempt in retrying:
             with attempt:
                 attempts += 1
-                result = await send()
+                result = await attempt_again()
     except TemporaryFailure as exc:
         reason = str(exc)
         if exc.retry_after is not None and exc.retry_after > policy.retry_after_max:

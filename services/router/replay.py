@@ -44,6 +44,10 @@ from services.runtime.database import connect, migrate
 from services.runtime.producer import Outgoing
 from services.runtime.replay import ReplayTarget
 
+# Inputs per handler call. A near-duplicate's candidates from its own batch are scanned
+# whole for every complaint (handlers.py, _open_cases), a cost that grows with the batch.
+BATCH = 500
+
 
 async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     """The router's replay target (see services/runtime/replay.py)."""
@@ -78,4 +82,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     outputs = (ASSIGNED, TRIAGE, SUPPRESSED, EXTERNAL, REDIRECTED, LINKED,
                *agency_topics(directory))
     return ReplayTarget(inputs=(RECEIVED, COMMANDS, RESPONSES, UPDATED), outputs=outputs,
-                        handler=handle, live_schema=None, close=close)
+                        handler=handle, live_schema=None, close=close, batch=BATCH)

@@ -1,8 +1,9 @@
 """Verified replay: recorded inputs through a batch handler, outputs checked against the log.
 
-A replay reads a consumer's input topics from offset zero, in batches as the live loop does,
-and hands each batch to the service's BatchHandler (handlers return what they would publish
-and never publish themselves), whose store points at a fresh PostgreSQL schema. Each output is
+A replay reads a consumer's input topics from offset zero (services/runtime/replay_log.py: big
+fetches, decoded a batch ahead), and hands each batch to the service's BatchHandler (handlers
+return what they would publish and never publish themselves), whose store points at a fresh
+PostgreSQL schema. Each output is
 compared with the record of the same derived event id on its topic in the log; afterwards,
 `table_checksums` compares each rebuilt table with the live one.
 """
@@ -12,25 +13,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
-import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from schemas.codec import DecodeError, decode, encode
 from schemas.envelope import Event
 from schemas.topics import TopicSpec
-from services.runtime.kafka_security import kafka_client_options
 from services.runtime.producer import Outgoing
+from services.runtime.replay_log import Ignored, Progress, Recorded, events, read_recorded
 from services.runtime.settings import RuntimeSettings
 
+__all__ = ["Progress", "Recorded", "ReplayTarget", "Recorder", "ReplayResult", "replay",
+           "replay_target", "table_checksums", "differing_rows"]
 BatchHandler = Callable[[Sequence[Event]], Awaitable[Sequence[Outgoing]]]
-Progress = Callable[[int, int], None]  # (records read, records in total)
-Recorded = dict[tuple[str, str], dict[str, Any]]  # (catalogue topic, event id) -> document
 Finish = Callable[[], Awaitable[Sequence[Outgoing]]]
 # The time an event was emitted is the wall clock of the run, and a replay under candidate
 # rules names their version: everything else must be equal (that is the decision).
@@ -57,6 +54,10 @@ class ReplayTarget:
     # condition (where live tables are shared by namespaces); None: every table, whole.
     tables: Mapping[str, str] | None = None
     note: str | None = None  # printed beside differences: what they may mean for this target
+    # Inputs per handler call: a replay may hand over far more than the live loop does.
+    batch: int = 2000
+    # The input types the handler acts on (None: all); the others are counted, not decoded.
+    consumes: frozenset[type[Event]] | None = None
 
 
 class Recorder:
@@ -112,77 +113,24 @@ def _quiet_handlers() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _comparable(doc: dict[str, Any], uncompared: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in uncompared}
+def as_logged(event: Event) -> dict[str, Any]:
+    """An event as the log holds it, in plain JSON values (what orjson reads back from its
+    encoding), made in one pass without the bytes in between."""
+    return event.model_dump(mode="json")
 
 
-async def _partitions(settings: RuntimeSettings, topics: Sequence[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                **kafka_client_options(settings))
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return [TopicPartition(d["topic"], p["partition"]) for d in described
-            for p in d["partitions"]]
-
-
-async def read_recorded(settings: RuntimeSettings, specs: Sequence[TopicSpec]) -> Recorded:
-    """Every output the log holds, by (catalogue topic, event id)."""
-    recorded: Recorded = {}
-    async for record, name in _read(settings, specs, 5000):
-        try:
-            doc = orjson.loads(record.value or b"null")
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(doc, dict) and "event_id" in doc:
-            recorded.setdefault((name, str(doc["event_id"])), doc)
-    return recorded
-
-
-async def _read(settings: RuntimeSettings, specs: Sequence[TopicSpec], batch: int,
-                progress: Progress | None = None) -> Any:
-    """Records of the topics from offset zero to their end now, in getmany batches."""
-    names = {settings.topic(s.name): s.name for s in specs}
-    if not names:
-        return  # a target that compares no outputs
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                **kafka_client_options(settings),
-                                group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level="read_committed",
-                                max_partition_fetch_bytes=4 * 1024 * 1024)
-    await consumer.start()
-    try:
-        tps = await _partitions(settings, list(names))
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = dict(await consumer.end_offsets(tps)) if tps else {}
-        total, read = sum(ends.values()), 0
-        todo = {tp for tp, end in ends.items() if end > 0}
-        while todo:
-            batches = await consumer.getmany(*todo, timeout_ms=1000, max_records=batch)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        read += 1
-                        yield record, names[tp.topic]
-                if records and records[-1].offset >= ends[tp] - 1:
-                    todo.discard(tp)
-            for tp in [tp for tp in todo if tp not in batches]:
-                if await consumer.position(tp) >= ends[tp]:
-                    todo.discard(tp)
-            if progress is not None:
-                progress(read, total)
-    finally:
-        await consumer.stop()
+def _same(logged: dict[str, Any], replayed: dict[str, Any], uncompared: frozenset[str]) -> bool:
+    """Equal in every field but the uncompared ones (the same fields, the same values)."""
+    return (logged.keys() - uncompared == replayed.keys() - uncompared
+            and all(v == replayed[k] for k, v in logged.items() if k not in uncompared))
 
 
 async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
                  outputs: Sequence[TopicSpec], handler: BatchHandler, batch: int = 2000,
                  progress: Progress | None = None, *, uncompared: frozenset[str] = UNCOMPARED,
                  prepare: Callable[[Recorded], None] | None = None,
-                 finish: Finish | None = None, in_time_order: bool = False) -> ReplayResult:
+                 finish: Finish | None = None, in_time_order: bool = False,
+                 consumes: frozenset[type[Event]] | None = None) -> ReplayResult:
     """Run the recorded inputs through `handler` (publishing nothing) and compare outputs.
 
     `in_time_order` holds every input and hands them over by `occurred_at`: a log read
@@ -198,45 +146,48 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
     emitted: set[tuple[str, str]] = set()
     causes: set[str] = set()  # of the re-emitted outputs
     started = time.perf_counter()
-    pending: list[Event] = []
 
     def compare(outgoing: Sequence[Outgoing]) -> None:
+        result.outputs += len(outgoing)
         for topic, out in outgoing:
-            result.outputs += 1
-            key = (topic, str(out.event_id))
+            if topic not in watched:  # not compared: not worth encoding
+                emitted.add((topic, str(out.event_id)))
+                causes.add(str(out.causation_id))
+                continue
+            doc = as_logged(out)  # its ids as text already, as the log's
+            key = (topic, doc["event_id"])
             emitted.add(key)
-            causes.add(str(out.causation_id))
-            if topic not in watched:
-                continue  # not compared: not worth encoding
-            doc = orjson.loads(encode(out))
+            causes.add(str(doc["causation_id"]))
             logged = recorded.get(key)
             if logged is None:
                 result.unrecorded.append({"topic": topic, "event": doc})
-            elif _comparable(logged, uncompared) != _comparable(doc, uncompared):
+            elif not _same(logged, doc, uncompared):
                 result.differing.append({"topic": topic, "recorded": logged, "replayed": doc})
             else:
                 result.matched += 1
 
-    carries = {s.name: s.carries for s in inputs}
+    async def run(chunk: Sequence[Event]) -> None:
+        seen_inputs.update(str(e.event_id) for e in chunk)
+        result.inputs += len(chunk)
+        compare(await handler(chunk))
+
+    # aclosing: a handler that raises stops the reader task and its consumer at once.
+    ignored = Ignored(inputs, consumes)
     with _quiet_handlers():
-        async for record, name in _read(settings, inputs, batch, progress):
-            try:
-                event = decode(record.value, carries[name])
-            except DecodeError:
-                continue  # the live consumer dead-lettered it: it caused nothing
-            seen_inputs.add(str(event.event_id))
-            result.inputs += 1
-            pending.append(event)
-            if len(pending) >= batch and not in_time_order:
-                compare(await handler(pending))
-                pending = []
-        if in_time_order:
-            pending.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
-        for n in range(0, len(pending), batch):
-            compare(await handler(pending[n:n + batch]))
+        async with aclosing(events(settings, inputs, batch, progress, ignored)) as batches:
+            if in_time_order:
+                held = [e async for chunk in batches for e in chunk]
+                held.sort(key=lambda e: e.occurred_at)  # stable: ties keep their log order
+                for n in range(0, len(held), batch):
+                    await run(held[n:n + batch])
+            else:
+                async for chunk in batches:
+                    await run(chunk)
         if finish is not None:
             compare(await finish())
     result.seconds = time.perf_counter() - started
+    result.inputs += len(ignored.ids)
+    seen_inputs.update(ignored.ids)
     # Expected again: what a replayed input caused, what a re-emitted output caused (an SLA
     # clock's stages name its SlaStarted), and what shares a cause with a re-emitted output
     # (a notification request the handler planned internally, now delivered elsewhere).
@@ -245,6 +196,15 @@ async def replay(settings: RuntimeSettings, inputs: Sequence[TopicSpec],
         if str(doc.get("causation_id")) in causes and (topic, event_id) not in emitted:
             result.not_reproduced.append({"topic": topic, "recorded": doc})
     return result
+
+
+async def replay_target(settings: RuntimeSettings, target: ReplayTarget,
+                        progress: Progress | None = None) -> ReplayResult:
+    """replay() with everything a target says about itself."""
+    return await replay(settings, target.inputs, target.outputs, target.handler, target.batch,
+                        progress, uncompared=target.uncompared, prepare=target.prepare,
+                        finish=target.finish, in_time_order=target.in_time_order,
+                        consumes=target.consumes)
 
 
 async def table_checksums(pool: asyncpg.Pool, schema: str,

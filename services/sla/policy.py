@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -110,9 +110,20 @@ class Policy:
     defaults: Terms
     overrides: tuple[Override, ...]
     calendars: dict[str, Calendar]
+    # Terms are a pure function of the policy and these three: resolved once per combination
+    # (every clock started asks, and a replay starts a clock per assignment).
+    _terms: dict[tuple[str, str | None, Priority], Terms] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def terms(self, agency: str, category: str | None, priority: Priority) -> Terms:
         """Defaults with every matching override applied in file order (later ones win)."""
+        key = (agency, category, priority)
+        cached = self._terms.get(key)
+        if cached is None:
+            cached = self._terms[key] = self._resolve(agency, category, priority)
+        return cached
+
+    def _resolve(self, agency: str, category: str | None, priority: Priority) -> Terms:
         fields: dict[str, Any] = self.defaults.model_dump()
         for override in self.overrides:
             w = override.when

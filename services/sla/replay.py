@@ -10,7 +10,9 @@ horizon: the latest SLA event the log holds, the last instant the live timer is 
 run. A stage's event id and
 content (fire_at, due_at) come from the clock, not from when it fired, so they compare
 exactly; only *whether* a stage near an input fired before it (a race of the live timer with
-the consumer) or after the horizon (the live service stopped) cannot be reproduced.
+the consumer) or after the horizon (the live service stopped) cannot be reproduced. The cases
+stay in memory while the log runs and are written to the fresh schema at the end
+(services/sla/replay_store.py).
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from services.runtime.replay import UNCOMPARED, Recorded, Recorder, ReplayTarget
 from services.sla.app import INPUTS, MIGRATIONS
 from services.sla.keeper import ClockKeeper
 from services.sla.policy import load_policy
+from services.sla.replay_store import MemoryCaseStore
 from services.sla.settings import SlaSettings
-from services.sla.store import CaseStore
 from services.sla.timer import BATCH
-from services.sla.transitions import moves_clocks
+from services.sla.transitions import TRANSITIONS, moves_clocks
 
 NOTE = ("started, met, stopped, paused and resumed follow the inputs; a warning, breach or "
         "escalation (clock and stage above) missing on one side, with the same policy, is "
@@ -63,9 +65,9 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     policy = load_policy(conf.policy_path())
     pool = await connect(conf.database_url, fresh_schema, max_size=2)
     await migrate(pool, fresh_schema, MIGRATIONS)
-    clock, recorder = LogClock(), Recorder()
-    keeper = ClockKeeper(CaseStore(pool, conf.group("sla")), recorder, policy,  # type: ignore[arg-type]
-                         clock, ASSIGNED.partitions)
+    clock, recorder, store = LogClock(), Recorder(), MemoryCaseStore(conf.group("sla"))
+    keeper = ClockKeeper(store, recorder, policy, clock,  # type: ignore[arg-type]
+                         ASSIGNED.partitions)
     await keeper.take_partitions(frozenset(range(ASSIGNED.partitions)))
     horizon: dict[str, float] = {}
 
@@ -98,6 +100,7 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     async def finish() -> Sequence[Outgoing]:
         await fire_until(horizon.get("at", clock.at))
+        await store.write(pool)
         return recorder.take()
 
     async def close() -> None:
@@ -107,4 +110,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
 
     return ReplayTarget(inputs=INPUTS, outputs=(SLA,), handler=handle, live_schema=None,
                         close=close, uncompared=SLA_UNCOMPARED, prepare=prepare, finish=finish,
-                        in_time_order=True, note=NOTE)
+                        in_time_order=True, note=NOTE, consumes=frozenset(TRANSITIONS))

@@ -6,6 +6,7 @@ how many stages it has fired, so a stage is emitted once however often we recomp
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -81,11 +82,18 @@ def next_due(case: CaseState, policy: Policy) -> float | None:
     return min(instants, default=None)
 
 
+@lru_cache(maxsize=4096)
+def started_id(clock_id: str) -> uuid.UUID:
+    """The id of a clock's SlaStarted, the cause of each of its later events (asked for by
+    every one of them: a clock's events come close together in a batch or a replay)."""
+    return derived_id(clock_id, "started")
+
+
 def envelope(case: CaseState, clock: Clock, step: str, now: float) -> dict[str, object]:
     """Envelope fields of a clock's event: id derived from (clock, step), time of emission."""
     return {"event_id": derived_id(clock.clock_id, step), "tenant": case.tenant,
             "complaint_id": case.complaint_id, "occurred_at": to_datetime(now),
-            "causation_id": derived_id(clock.clock_id, "started"),
+            "causation_id": started_id(clock.clock_id),
             "correlation_id": case.correlation_id,
             "clock_id": clock.clock_id, "agency": clock.agency, "target": clock.target}
 

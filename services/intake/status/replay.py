@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from schemas.envelope import Event
+from schemas.sla import SlaStarted
+from schemas.topics import SLA
 from services.intake.app import MIGRATIONS
 from services.intake.settings import IntakeSettings
 from services.intake.state import IntakeState
@@ -24,6 +26,10 @@ from services.runtime.replay import Recorder, ReplayTarget
 
 LIVE_SCHEMA = "intake"
 PROJECTION = ("case_status", "case_updates")
+# Of an SLA clock's life the citizen's view shows only the response deadline (change_for);
+# its other events are counted, not decoded.
+IGNORED = frozenset(SLA.carries) - {SlaStarted}
+CONSUMED = frozenset(kind for spec in TOPICS for kind in spec.carries) - IGNORED
 
 
 async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
@@ -50,4 +56,4 @@ async def target(settings: Any, fresh_schema: str) -> ReplayTarget:
     ours = " UNION ".join(f'SELECT complaint_id FROM "{fresh_schema}".{t}' for t in PROJECTION)
     return ReplayTarget(inputs=TOPICS, outputs=(), handler=handle, live_schema=LIVE_SCHEMA,
                         close=close, tables={t: f"complaint_id IN ({ours})" for t in PROJECTION},
-                        in_time_order=True)
+                        in_time_order=True, consumes=CONSUMED)

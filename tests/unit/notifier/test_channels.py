@@ -179,3 +179,20 @@ async def test_permanent_failure_and_impossible_retry_after_are_not_retried() ->
     with pytest.raises(Exhausted, match="exceeds") as exhausted:
         await with_retries(script.send, POLICY, sleep=script.sleep)
     assert exhausted.value.attempts == 1 and script.slept == []
+
+
+async def test_a_temporary_failure_is_retried_the_same_whether_it_came_first_or_later() -> None:
+    first = Script(TemporaryFailure("503"), TemporaryFailure("503"))
+    assert await with_retries(first.send, POLICY, sleep=first.sleep) == ("ok", 3)
+    assert len(first.slept) == 2
+    calls: list[int] = []
+    once = RetryPolicy(max_attempts=1)
+    script = Script(TemporaryFailure("503 only"))
+
+    async def counted() -> str:
+        calls.append(1)
+        return await script.send()
+
+    with pytest.raises(Exhausted, match="503 only") as exhausted:
+        await with_retries(counted, once, sleep=script.sleep)
+    assert exhausted.value.attempts == 1 and calls == [1] and script.slept == []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import orjson
 import pytest
 
-from schemas.codec import DecodeError, decode, encode
+from schemas.codec import DecodeError, Decoder, decode, encode
 from schemas.intake import ComplaintReceived
 from schemas.routing import ComplaintAssigned
 from schemas.sla import SlaStarted
@@ -66,3 +66,32 @@ def test_unknown_field_is_refused_not_ignored() -> None:
 def test_event_of_another_topic_is_refused() -> None:
     with pytest.raises(DecodeError, match="does not belong on this topic"):
         decode(encode(received()), accept=(ComplaintAssigned, SlaStarted))
+
+
+def _assigned() -> ComplaintAssigned:
+    return ComplaintAssigned(complaint_id="c-1", ticket="KTP-2026-000001", agency="dlh",
+                             rules_version="r1", text="sampah menumpuk")
+
+
+def test_a_topic_decoder_reads_what_decode_reads() -> None:
+    read = Decoder((ComplaintReceived, ComplaintAssigned))
+    for event in (received(), received(location={"lat": -1.8, "lon": 110.0}), _assigned()):
+        assert read(encode(event)) == decode(encode(event)) == event
+        assert type(read(encode(event))) is type(event)
+    one = received()
+    assert Decoder((ComplaintReceived,))(encode(one)) == one
+
+
+@pytest.mark.parametrize("raw", [
+    None, b"not json", b"[1, 2]", b'{"type": "Nope"}',
+    encode(SlaStarted(complaint_id="c-1", clock_id="k", agency="dlh", due_at=datetime.now(UTC),
+                      policy_version="p", started_at=datetime.now(UTC))),
+    orjson.dumps({**orjson.loads(encode(received())), "phone": "0812"}),
+    encode(received()).replace(b"+00:00", b"").replace(b"Z", b""),  # naive timestamps
+])
+def test_a_topic_decoder_refuses_what_decode_refuses(raw: bytes | None) -> None:
+    accept = (ComplaintReceived, ComplaintAssigned)
+    with pytest.raises(DecodeError):
+        decode(raw, accept)
+    with pytest.raises(DecodeError):
+        Decoder(accept)(raw)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from schemas.envelope import derived_id
+import uuid
+
+from schemas.envelope import EVENT_NAMESPACE, derived_id
 from schemas.intake import ComplaintReceived
 
 
@@ -24,3 +26,12 @@ def test_caused_event_carries_complaint_and_trace() -> None:
     assert fields["causation_id"] == cause.event_id
     assert fields["correlation_id"] == cause.event_id
     assert fields["event_id"] == derived_id(cause.event_id, "assigned")
+
+
+def test_derived_id_is_the_uuid5_of_its_parts_in_the_event_namespace() -> None:
+    cause = make()
+    for parts in [(cause.event_id, "assigned"), ("c-9:dlh:response", "started"),
+                  (cause.event_id, "deliver", "webhook", "https://x.test/ü"), (7,), ("",)]:
+        expected = uuid.uuid5(EVENT_NAMESPACE, ":".join(str(p) for p in parts))
+        assert derived_id(*parts) == expected
+        assert derived_id(*parts).version == 5 and derived_id(*parts).variant == uuid.RFC_4122
