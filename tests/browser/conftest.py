@@ -19,9 +19,11 @@ import asyncpg
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
+from schemas.topics import catalogue
+from services.runtime.admin import ensure_topics
 from services.runtime.settings import RuntimeSettings
 from tests.support.processes import ServiceProcess, free_port, stop_all, tanggap_bin
-from tests.support.stack import service_env, spread_tickets
+from tests.support.stack import service_env, spread_tickets, wait_for_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 FAILURES = ROOT / "var" / "browser" / "failures"
@@ -88,10 +90,25 @@ async def browser_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator
 
 
 @pytest.fixture(scope="package")
-async def services(stack: RuntimeSettings, browser_database: str,
+async def browser_topics(stack: RuntimeSettings) -> RuntimeSettings:
+    """A topic namespace of the browser stack's own (inside the run's, deleted with it).
+
+    The console reads every lifecycle topic from the start. On the run's namespace it would
+    first replay each earlier test's events, and it could hold another database's case under
+    the same ticket number, so that a status page read by ticket showed that case instead.
+    """
+    own = RuntimeSettings(topic_prefix=f"{stack.topic_prefix}br.")
+    specs = catalogue(own.directory())
+    await ensure_topics(own, specs)
+    await wait_for_topics(own, *(spec.name for spec in specs))
+    return own
+
+
+@pytest.fixture(scope="package")
+async def services(browser_topics: RuntimeSettings, browser_database: str,
                    tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     ports = {name: free_port() for name in ("intake", "router", "sla", "console")}
-    env = service_env(stack.topic_prefix, DATABASE_URL=browser_database,
+    env = service_env(browser_topics.topic_prefix, DATABASE_URL=browser_database,
                       TANGGAP_VAR_DIR=str(tmp_path_factory.mktemp("browser-var")))
     console_key = _tanggap(env, "intake", "keys", "create", "call_center", "--name", "console")
     web_key = _tanggap(env, "intake", "keys", "create", "web", "--name", "browser-tests")

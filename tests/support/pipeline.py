@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 
 from schemas.enums import Channel
 from schemas.topics import COMMANDS, NOTIFY_REQUESTS, RECEIVED, RESPONSES, SLA, catalogue
@@ -23,7 +22,7 @@ from services.runtime.database import connect, migrate
 from services.runtime.settings import RuntimeSettings
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.receiver import Receiver
-from tests.support.stack import create_database, drop_database, service_env
+from tests.support.stack import create_database, drop_database, service_env, wait_for_topics
 
 SERVICES = ("intake", "router", "sla", "notifier")
 PORT_VARIABLE = {"intake": "TANGGAP_INTAKE_PORT", "router": "TANGGAP_ROUTER_WEB_PORT",
@@ -47,23 +46,6 @@ defaults:
 # (type, stage) each response clock emits exactly once under SHORT_POLICY.
 SHORT_POLICY_STAGES = (("SlaStarted", None), ("SlaWarning", 0.5), ("SlaWarning", 0.8),
                        ("SlaBreached", None), ("SlaEscalated", 1), ("SlaEscalated", 2))
-
-
-async def wait_for_topics(settings: RuntimeSettings, names: Iterable[str],
-                          timeout: float = 60) -> None:
-    """Faust's assignor skips a topic missing from the metadata of its first rebalance."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=None)
-    await consumer.start()
-    try:
-        wanted = {settings.topic(n) for n in names}
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not wanted <= await consumer.topics():
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"topics missing: {wanted}")
-            await asyncio.sleep(0.2)
-    finally:
-        await consumer.stop()
 
 
 class Pipeline:
@@ -107,8 +89,8 @@ class Pipeline:
         self.policy_file.write_text(self.policy, encoding="utf-8")
         self.database_url = await create_database(self.settings.database_url, self.name)
         await ensure_topics(self.settings, catalogue(self.settings.directory()))
-        await wait_for_topics(self.settings, [RECEIVED.name, COMMANDS.name, RESPONSES.name,
-                                              SLA.name, NOTIFY_REQUESTS.name])
+        await wait_for_topics(self.settings, RECEIVED.name, COMMANDS.name, RESPONSES.name,
+                              SLA.name, NOTIFY_REQUESTS.name)
         self.pool = await connect(self.database_url, "intake", max_size=4)
         await migrate(self.pool, "intake", INTAKE_MIGRATIONS)
         _, self.key = await create_key(self.pool, Channel.WEB, f"{self.name}-load", 1e9,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
+import itertools
 import os
 import socket
 import uuid
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from aiokafka import AIOKafkaConsumer
 
 from services.runtime.settings import RuntimeSettings
 
@@ -21,6 +23,23 @@ def _reachable(hostport: str) -> bool:
             return True
     except OSError:
         return False
+
+
+async def wait_for_topics(settings: RuntimeSettings, *topics: str, timeout: float = 60) -> None:
+    """Wait until the broker lists the topics: Faust's assignor skips a topic missing from the
+    metadata of its first rebalance, and would not consume it until a later one."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                group_id=None)
+    await consumer.start()
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        wanted = {settings.topic(t) for t in topics}
+        while not wanted <= await consumer.topics():
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"topics missing: {sorted(wanted - await consumer.topics())}")
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
 
 
 def require_stack(settings: RuntimeSettings) -> None:
@@ -93,15 +112,20 @@ async def drop_run_database(server_url: str, url: str) -> None:
     await drop_database(server_url, urlsplit(url).path.lstrip("/"))
 
 
+_BLOCKS = itertools.count()
+
+
 async def spread_tickets(url: str) -> None:
-    """Start this database's ticket numbers at an offset of its own (from its name).
+    """Start this database's ticket numbers at an offset of its own.
 
     Tickets are unique per intake database; two test databases on one topic namespace would
     both open KTP-YYYY-000001, and a status page read by ticket could show the other's case.
-    Production shares one database per regency, so this is for tests only.
+    Each database of this process (one namespace) gets a block of 100,000 numbers of its own,
+    after the first thousand (databases left unspread start at 1): starts drawn from a hash of
+    the name could land inside another database's range. Production shares one database per
+    regency, so this is for tests only.
     """
-    name = urlsplit(url).path.lstrip("/")
-    start = 1000 + int(hashlib.sha256(name.encode()).hexdigest(), 16) % 800_000
+    start = 1000 + next(_BLOCKS) * 100_000
     year = datetime.now(UTC).year
     conn = await asyncpg.connect(url)
     try:

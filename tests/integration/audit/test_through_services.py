@@ -17,10 +17,9 @@ from schemas.routing import AssignComplaint
 from schemas.topics import ASSIGNED, COMMANDS, RECEIVED, REDIRECTED, RESPONSES
 from services.runtime.settings import RuntimeSettings
 from tests.integration.audit.conftest import OPERATOR_KEY
-from tests.integration.router.conftest import wait_for_topics
 from tests.support.kafka import produce
 from tests.support.processes import ServiceProcess, free_port
-from tests.support.stack import service_env
+from tests.support.stack import service_env, wait_for_topics
 
 POLICY = """
 version: audit-seconds-1

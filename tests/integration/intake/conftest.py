@@ -41,7 +41,7 @@ EnvFor = Callable[..., dict[str, str]]  # (port, **overrides) -> environment
 @pytest.fixture(scope="package")
 async def intake_database(stack: RuntimeSettings, prefix: str) -> AsyncIterator[str]:
     """A database of its own for this run: byte-exact samples (fixed message ids) open new
-    cases every run, and ticket numbers start at 1."""
+    cases every run, and ticket numbers of their own (spread_tickets)."""
     name = "tanggap_" + prefix.strip(".")
     admin = await asyncpg.connect(stack.database_url)
     try:

@@ -16,23 +16,7 @@ from services.router.outbox import partition_of
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
 from tests.support.processes import ServiceProcess, free_port
-from tests.support.stack import service_env
-
-
-async def wait_for_topics(settings: RuntimeSettings, *topics: str, timeout: float = 30) -> None:
-    """Wait until the broker lists the topics: Faust's assignor skips a topic missing from the
-    metadata of its first rebalance, and would not consume it until a later one."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                                group_id=None)
-    await consumer.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        wanted = {settings.topic(t) for t in topics}
-        while not wanted <= await consumer.topics():
-            assert asyncio.get_running_loop().time() < deadline, f"topics missing: {wanted}"
-            await asyncio.sleep(0.2)
-    finally:
-        await consumer.stop()
+from tests.support.stack import service_env, wait_for_topics
 
 
 @pytest.fixture(scope="package")
