@@ -17,8 +17,9 @@ class DecodeError(ValueError):
 
 
 def encode(event: Event) -> bytes:
-    """Serialize an event to UTF-8 JSON bytes."""
-    return event.model_dump_json().encode()
+    """Serialize an event to UTF-8 JSON bytes (model_dump_json's bytes, without its decode to
+    str and our encode back: half the cost, on every record every service sends)."""
+    return event.__pydantic_serializer__.to_json(event)
 
 
 def decode(raw: bytes | str | None, accept: Iterable[type[Event]] | None = None) -> Event:

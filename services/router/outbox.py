@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.partitioner import murmur2
 from prometheus_client import Counter
 
 from services.runtime.kafka_security import kafka_client_options
+from services.runtime.partitioning import partition_of
 from services.runtime.producer import Outgoing
 from services.runtime.settings import RuntimeSettings
 
@@ -26,11 +26,6 @@ RECOVERED = Counter("router_outbox_recovered_total",
                     "Outputs of an interrupted send, by what the lookup found", ["outcome"])
 # Producer and database clocks differ; look a little further back than the record's time.
 CLOCK_SLACK = timedelta(minutes=5)
-
-
-def partition_of(key: bytes, partitions: int) -> int:
-    """The partition the default (Java-compatible) partitioner gives a keyed record."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 class KafkaLookup:

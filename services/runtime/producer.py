@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from schemas.codec import encode
 from schemas.envelope import Event
 from services.runtime.kafka_security import kafka_client_options
+from services.runtime.partitioning import key_partitioner
 from services.runtime.settings import RuntimeSettings
 
 Outgoing = tuple[str, Event]  # (catalogue topic name, event)
@@ -49,6 +50,7 @@ class EventProducer:
             linger_ms=self._settings.producer_linger_ms,
             max_batch_size=self._settings.producer_max_batch_bytes,
             compression_type=self._settings.producer_compression,
+            partitioner=key_partitioner,
             request_timeout_ms=30_000,
             **kafka_client_options(self._settings),
         )

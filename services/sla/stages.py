@@ -29,9 +29,16 @@ class Stage:
     role: str = ""
 
 
+class Schedule(tuple[Stage, ...]):
+    """A clock's stages in firing order, with the index of each kind's first stage (a clock
+    has fired a breach once `fired` passes it: asked for every case the timer touches)."""
+
+    first: dict[str, int]
+
+
 @lru_cache(maxsize=256)
 def schedule(target_s: float, warnings: tuple[float, ...],
-             escalation: tuple[tuple[str, float], ...]) -> tuple[Stage, ...]:
+             escalation: tuple[tuple[str, float], ...]) -> Schedule:
     """Stages in firing order: warnings, the breach, then escalation levels by delay."""
     stages = [Stage(f"warning:{f:g}", "warning", f * target_s, fraction=f)
               for f in sorted(set(warnings))]
@@ -39,10 +46,14 @@ def schedule(target_s: float, warnings: tuple[float, ...],
     for level, (role, after) in enumerate(sorted(escalation, key=lambda e: e[1]), start=1):
         stages.append(Stage(f"escalated:{level}", "escalation", target_s + after, level=level,
                             role=role))
-    return tuple(stages)
+    made = Schedule(stages)
+    made.first = {}
+    for index, stage in enumerate(made):
+        made.first.setdefault(stage.kind, index)
+    return made
 
 
-def stages_of(clock: Clock) -> tuple[Stage, ...]:
+def stages_of(clock: Clock) -> Schedule:
     return schedule(clock.target_s, clock.warnings, clock.escalation)
 
 
@@ -134,4 +145,5 @@ def fire_due(case: CaseState, policy: Policy, upto: float, now: float) -> list[E
 
 def has_fired(clock: Clock, kind: str) -> bool:
     """Whether a stage of this kind has fired on the clock."""
-    return any(s.kind == kind for s in stages_of(clock)[:clock.fired])
+    first = stages_of(clock).first.get(kind)
+    return first is not None and clock.fired > first

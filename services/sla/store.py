@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka.partitioner import murmur2
 
+from services.runtime.partitioning import partition_of as kafka_partition
 from services.sla.case_state import CaseState
 from services.sla.policy import Policy
 from services.sla.stages import has_fired, next_due
@@ -39,7 +39,7 @@ def summarize(case: CaseState, policy: Policy) -> Summary:
 
 def partition_of(complaint_id: str, partitions: int) -> int:
     """The input partition of a complaint: Kafka's default partitioner on the key."""
-    return (murmur2(complaint_id.encode()) & 0x7FFFFFFF) % partitions
+    return kafka_partition(complaint_id.encode(), partitions)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from schemas.intake import ComplaintReceived
 from schemas.topics import COMMANDS, RECEIVED, RESPONSES, UPDATED, catalogue
-from services.router.outbox import partition_of
+from services.runtime.partitioning import partition_of
 from services.runtime.settings import RuntimeSettings
 from tests.support.kafka import Watcher
 from tests.support.processes import ServiceProcess, free_port

@@ -19,7 +19,7 @@ from schemas.topics import (
     TRIAGE,
     agency_topic,
 )
-from services.router.outbox import partition_of
+from services.runtime.partitioning import partition_of
 from services.runtime.settings import RuntimeSettings
 from tests.integration.router.conftest import complaint, on_partition, settle
 from tests.support.kafka import Watcher, produce
