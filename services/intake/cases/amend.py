@@ -132,6 +132,9 @@ async def apply_amendment(state: IntakeState, amendment: Amendment, now: datetim
         # Someone else's "correction" is a message of its own, not an edit.
         if amendment.kind == "edit" and amendment.opens is not None:
             return await _open(state, amendment.opens, channel, now)
+        CHANNEL_ITEMS.labels(channel=channel, outcome="amend_refused").inc()
+        log.warning("a %s of %s's message by another sender refused (complaint_id=%s)",
+                    amendment.kind, channel, case.complaint_id)
         return Amended("unknown")
     kept = False
     if case is None:

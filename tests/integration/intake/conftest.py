@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -206,6 +207,20 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
                # one small cap for all, so whichever claims a row decides the same.
                "TANGGAP_INTAKE_MEDIA_MAX_BYTES": str(MEDIA_CAP), **overrides})
     return env
+
+
+@asynccontextmanager
+async def intake_knowing(intake_env: EnvFor, operator: str, key: str,
+                         tag: str) -> AsyncIterator[ServiceProcess]:
+    """An intake process that knows one operator key (configured as its sha256)."""
+    port = free_port()
+    digests = json.dumps({operator: hashlib.sha256(key.encode()).hexdigest()})
+    process = await ServiceProcess("intake", port, intake_env(
+        port, TANGGAP_OPERATOR_KEYS=digests), tag=tag).start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture(scope="package")

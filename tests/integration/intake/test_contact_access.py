@@ -3,8 +3,6 @@ recorded, agencies are refused, anonymous contacts are withheld and erased ones 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -15,11 +13,10 @@ import pytest
 from services.console.contact_reader import intake_contact_reader
 from services.intake.answers.keys import create_agency_key
 from services.intake.privacy.erasure import erase_by_ticket
-from tests.integration.intake.conftest import EnvFor
-from tests.support.processes import ServiceProcess, free_port
+from tests.integration.intake.conftest import EnvFor, intake_knowing
+from tests.support.processes import ServiceProcess
 
 OPERATOR_KEY = "tgo_contact-integration-key"
-OPERATOR_KEYS = json.dumps({"ani": hashlib.sha256(OPERATOR_KEY.encode()).hexdigest()})
 REASON = "konfirmasi lokasi lubang"
 
 
@@ -27,11 +24,8 @@ REASON = "konfirmasi lokasi lubang"
 async def contact_intake(intake_env: EnvFor, keys: dict[str, str]
                          ) -> AsyncIterator[ServiceProcess]:
     """An intake process that knows one operator key."""
-    port = free_port()
-    process = await ServiceProcess("intake", port, intake_env(
-        port, TANGGAP_OPERATOR_KEYS=OPERATOR_KEYS), tag="it-intake-contact").start()
-    yield process
-    process.stop()
+    async with intake_knowing(intake_env, "ani", OPERATOR_KEY, "it-intake-contact") as process:
+        yield process
 
 
 async def open_case(intake: ServiceProcess, key: str, **extra: object) -> str:

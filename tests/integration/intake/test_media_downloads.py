@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -27,25 +26,22 @@ from tests.integration.intake.conftest import (
     EnvFor,
     FakeMedia,
     GraphStandIn,
+    intake_knowing,
 )
 from tests.integration.intake.test_changes_and_lookups import posted, whatsapp_batch
 from tests.integration.intake.test_status_projection import status_when
 from tests.support.kafka import Watcher, produce
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess
 
 OPERATOR_KEY = "tgo_media-integration-key"
-OPERATOR_KEYS = json.dumps({"rudi": hashlib.sha256(OPERATOR_KEY.encode()).hexdigest()})
 
 
 @pytest.fixture(scope="module")
 async def media_intake(intake_env: EnvFor, keys: dict[str, str]
                        ) -> AsyncIterator[ServiceProcess]:
     """An intake process that knows one operator key (media up to the run's MEDIA_CAP)."""
-    port = free_port()
-    process = await ServiceProcess("intake", port, intake_env(
-        port, TANGGAP_OPERATOR_KEYS=OPERATOR_KEYS), tag="it-intake-media").start()
-    yield process
-    process.stop()
+    async with intake_knowing(intake_env, "rudi", OPERATOR_KEY, "it-intake-media") as process:
+        yield process
 
 
 def photo_message(media_id: str, caption: str | None = None, kind: str = "image",
