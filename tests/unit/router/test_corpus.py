@@ -8,6 +8,9 @@ before the boundary rules; the held-out half was scored once at the end of the f
 rules, whose later fixes were then measured on boundaries-2-heldout.jsonl (written before them).
 fresh-complaints-3.jsonl (held out) was written before round three's changes (negation and
 resolved states, stem guards, emergency tense) and is scored as figures only.
+fresh-complaints-4.jsonl (held out, 150) was written by someone who never read the rules, the
+lexicon or the earlier sets, from the domain brief and the agency directory only; it scored
+main's rules and a fourth round of rules (not merged: it did not gain there) once each.
 The committed model was trained on the development parts only (test_model.py checks it).
 Items of a held-out set are never printed: figures only.
 """
@@ -40,6 +43,8 @@ BOUNDARIES_HELD_OUT = (DATA / "boundaries-heldout.jsonl", DATA / "boundaries-2-h
 # digest proves it was not edited in between (never fit a rule or the model to it).
 HELD_OUT_3 = Path(__file__).parent / "data" / "fresh-complaints-3.jsonl"
 HELD_OUT_3_SHA256 = "b235d6e80f6a0ce00fc54c676be35e161bb8bbc99bda443ca53c1de8e3eb4f27"
+HELD_OUT_4 = Path(__file__).parent / "data" / "fresh-complaints-4.jsonl"
+HELD_OUT_4_SHA256 = "a72a5c3ff50fb11c09c47df02aa1e73240ed13e3424dcde254f641dbe666dc58"
 DEVELOPMENT = 80  # the first 80 lines
 _NOW = datetime(2026, 5, 4, tzinfo=UTC)  # the corpus has no times: everything is in the window
 
@@ -78,6 +83,7 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     boundaries = report(load(BOUNDARIES_DEV), rules, directory)
     unseen = [report(load(path), rules, directory, hide_items=True)
               for path in (*BOUNDARIES_HELD_OUT, HELD_OUT_3)]
+    independent = report(load(HELD_OUT_4), rules, directory, hide_items=True)
     with capsys.disabled():
         print()
         for title, figures in [(f"complaints-dev.jsonl, all ({rules.version})", everything),
@@ -88,7 +94,9 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
                                ("boundaries-dev.jsonl (read; model trained on it)", boundaries),
                                *[(f"{p.name} (held out: figures only)", r)
                                  for p, r in zip((*BOUNDARIES_HELD_OUT, HELD_OUT_3), unseen,
-                                                 strict=True)]]:
+                                                 strict=True)],
+                               (f"{HELD_OUT_4.name} (held out, another writer: figures only)",
+                                independent)]:
             print("\n".join(figures.lines(title)))
     assert everything.accuracy >= 0.90
     assert everything.triage_rate <= 0.15
@@ -102,12 +110,18 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.21
     assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.80
     assert unseen[2].accuracy >= 0.90 and unseen[2].triage_rate <= 0.08
+    # The other writer's set misses more: 83.5% routed right, 11.3% triage, political 8/9.
+    assert independent.accuracy >= 0.80 and independent.triage_rate <= 0.15
+    assert independent.flags["political"].recall >= 0.85
 
 
-def test_held_out_set_3_is_the_one_written_before_round_three() -> None:
-    assert hashlib.sha256(HELD_OUT_3.read_bytes()).hexdigest() == HELD_OUT_3_SHA256
-    items = load(HELD_OUT_3)
-    assert len(items) >= 80 and len({i["id"] for i in items}) == len(items)
+@pytest.mark.parametrize(("path", "digest", "size"), [(HELD_OUT_3, HELD_OUT_3_SHA256, 80),
+                                                     (HELD_OUT_4, HELD_OUT_4_SHA256, 150)])
+def test_held_out_sets_are_the_ones_scored_in_the_notes(path: Path, digest: str,
+                                                        size: int) -> None:
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    items = load(path)
+    assert len(items) >= size and len({i["id"] for i in items}) == len(items)
 
 
 def test_reports_of_one_incident_are_linked_in_arrival_order(

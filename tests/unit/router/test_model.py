@@ -99,7 +99,8 @@ def test_committed_model_never_saw_a_held_out_split(rules: RuleSet) -> None:
     held_out, _ = read_corpus(str(ROOT / "tests" / "data" / "boundaries-heldout.jsonl"))
     untouched, _ = read_corpus(str(ROOT / "tests" / "data" / "complaints-dev.jsonl") + ":81-128")
     later = [e for name in ("tests/data/boundaries-2-heldout.jsonl",
-                            "tests/unit/router/data/fresh-complaints-3.jsonl")
+                            "tests/unit/router/data/fresh-complaints-3.jsonl",
+                            "tests/unit/router/data/fresh-complaints-4.jsonl")
              for e in read_corpus(str(ROOT / name))[0]]
     assert not seen & {text_digest(e.text) for e in held_out + untouched + later}
 
