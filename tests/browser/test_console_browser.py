@@ -13,7 +13,7 @@ import httpx
 import playwright
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import Pages, Stack, screenshot, sign_in
 
@@ -96,6 +96,31 @@ async def assign(page: Page, stack: Stack, case: dict, agency: str, reason: str)
     await expect(page.get_by_role("status")).to_contain_text("terkirim")
 
 
+TEMPLATE_SWAPPED = """() => { window.templateSwapped = new Promise(done =>
+    document.addEventListener("htmx:afterRequest", e => {
+        if (e.detail.target && e.detail.target.id === "message-box") done(true); })); }"""
+
+
+async def answer_over_a_slow_template(page: Page, text: str) -> None:
+    """Choose the kind of answer and type at once, while its template is still on the way (a
+    slow link): what was typed stays. Twice in CI the template landed after the typing and
+    replaced it, so the agency's words were never sent."""
+    async def late(route: Route) -> None:
+        await asyncio.sleep(1.0)
+        await route.continue_()
+
+    kind, box = page.get_by_label("Jenis jawaban"), page.get_by_label("Isi jawaban (dapat diubah)")
+    await kind.select_option("progress")  # the box untouched: the kind's template comes in
+    await expect(box).to_have_value(re.compile(r"^Petugas kami sudah meninjau lokasi"))
+    await page.route("**/kasus/templat*", late)
+    await page.evaluate(TEMPLATE_SWAPPED)
+    await kind.select_option("first_response")
+    await box.fill(text)
+    await page.evaluate("() => window.templateSwapped")  # its swap was decided
+    await expect(box).to_have_value(text)
+    await page.unroute("**/kasus/templat*")
+
+
 async def test_triage_assign_answer_status_page_and_another_agency(
         services: Stack, pages: Pages) -> None:
     operator = await pages.open("operator")
@@ -114,9 +139,7 @@ async def test_triage_assign_answer_status_page_and_another_agency(
     await expect(card).to_contain_text(re.compile(r"sisa 4[78] j \d+ m"), timeout=90_000)
     await screenshot(agency, "2-kotak-masuk")
     await card.get_by_role("link").click()
-    await agency.get_by_label("Jenis jawaban").select_option("first_response")
-    await agency.get_by_label("Isi jawaban (dapat diubah)").fill(
-        "Petugas kami meninjau lokasi besok pagi.")
+    await answer_over_a_slow_template(agency, "Petugas kami meninjau lokasi besok pagi.")
     await agency.get_by_role("button", name="Kirim jawaban").click()
     await expect(agency.get_by_role("status")).to_contain_text("jawaban terkirim")
     await screenshot(agency, "3-kasus-instansi")
