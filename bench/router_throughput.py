@@ -34,9 +34,8 @@ from services.router.rules import load_rules  # noqa: E402
 from services.router.settings import RouterSettings  # noqa: E402
 from services.runtime.admin import ensure_topics  # noqa: E402
 from services.runtime.settings import RuntimeSettings  # noqa: E402
-from tests.support.pipeline import wait_for_topics  # noqa: E402
 from tests.support.processes import ServiceProcess, free_port  # noqa: E402
-from tests.support.stack import delete_topics_with_prefix, service_env  # noqa: E402
+from tests.support.stack import delete_topics_with_prefix, service_env, wait_for_topics  # noqa: E402,E501
 from tests.support.tally import ROUTING  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,8 +150,8 @@ async def measure(quick: bool = False) -> list[Result]:
     try:
         await ensure_topics(settings, specs)
         await ensure_topics(out, specs)
-        await wait_for_topics(settings, [RECEIVED.name, "complaints.commands",
-                                         "complaints.responses"])
+        await wait_for_topics(settings, RECEIVED.name, "complaints.commands",
+                              "complaints.responses")
         await fill(settings, backlog(count))
         baseline = await hand_written(settings, out, count)
         with CpuShare() as cpu:
