@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
@@ -209,18 +208,20 @@ def intake_env(stack: RuntimeSettings, intake_database: str, graph: GraphStandIn
     return env
 
 
-@asynccontextmanager
-async def intake_knowing(intake_env: EnvFor, operator: str, key: str,
-                         tag: str) -> AsyncIterator[ServiceProcess]:
-    """An intake process that knows one operator key (configured as its sha256)."""
+OPERATOR_KEY = "tgo_intake-integration-key"  # the center operator "ani"'s
+
+
+@pytest.fixture(scope="package")
+async def operator_intake(intake_env: EnvFor, keys: dict[str, str]
+                          ) -> AsyncIterator[ServiceProcess]:
+    """An intake process that knows one operator key (configured as its sha256), for the
+    operator-only routes: contact data, stored media."""
     port = free_port()
-    digests = json.dumps({operator: hashlib.sha256(key.encode()).hexdigest()})
+    digests = json.dumps({"ani": hashlib.sha256(OPERATOR_KEY.encode()).hexdigest()})
     process = await ServiceProcess("intake", port, intake_env(
-        port, TANGGAP_OPERATOR_KEYS=digests), tag=tag).start()
-    try:
-        yield process
-    finally:
-        process.stop()
+        port, TANGGAP_OPERATOR_KEYS=digests), tag="it-intake-operator").start()
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="package")

@@ -4,28 +4,17 @@ recorded, agencies are refused, anonymous contacts are withheld and erased ones 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
-import pytest
 
 from services.console.contact_reader import intake_contact_reader
 from services.intake.answers.keys import create_agency_key
 from services.intake.privacy.erasure import erase_by_ticket
-from tests.integration.intake.conftest import EnvFor, intake_knowing
+from tests.integration.intake.conftest import OPERATOR_KEY
 from tests.support.processes import ServiceProcess
 
-OPERATOR_KEY = "tgo_contact-integration-key"
 REASON = "konfirmasi lokasi lubang"
-
-
-@pytest.fixture(scope="package")
-async def contact_intake(intake_env: EnvFor, keys: dict[str, str]
-                         ) -> AsyncIterator[ServiceProcess]:
-    """An intake process that knows one operator key."""
-    async with intake_knowing(intake_env, "ani", OPERATOR_KEY, "it-intake-contact") as process:
-        yield process
 
 
 async def open_case(intake: ServiceProcess, key: str, **extra: object) -> str:
@@ -56,10 +45,10 @@ async def accesses(pool: asyncpg.Pool, ticket: str) -> list[asyncpg.Record]:
 
 
 async def test_operator_reads_the_contact_and_the_read_is_recorded(
-        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        operator_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
         ) -> None:
-    ticket = await open_case(contact_intake, keys["web"], confidential=True)
-    answer = await read_contact(contact_intake, ticket, **operator(**{"X-On-Behalf-Of": "op1"}))
+    ticket = await open_case(operator_intake, keys["web"], confidential=True)
+    answer = await read_contact(operator_intake, ticket, **operator(**{"X-On-Behalf-Of": "op1"}))
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert (body["outcome"], body["name"], body["phone"]) == ("shown", "Rina Wulandari",
@@ -73,49 +62,49 @@ async def test_operator_reads_the_contact_and_the_read_is_recorded(
 
 
 async def test_agency_keys_are_refused_and_nothing_is_recorded(
-        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        operator_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
         ) -> None:
-    ticket = await open_case(contact_intake, keys["web"])
+    ticket = await open_case(operator_intake, keys["web"])
     _, secret = await create_agency_key(intake_pool, "dinas-pupr", "contact-test")
-    as_agency = await read_contact(contact_intake, ticket, Authorization=f"Bearer {secret}")
+    as_agency = await read_contact(operator_intake, ticket, Authorization=f"Bearer {secret}")
     assert as_agency.status_code == 403, as_agency.text
-    as_operator_header = await read_contact(contact_intake, ticket, **{"X-Operator-Key": secret})
+    as_operator_header = await read_contact(operator_intake, ticket, **{"X-Operator-Key": secret})
     assert as_operator_header.status_code == 403
     assert "operators" in as_agency.json()["detail"]
-    assert (await read_contact(contact_intake, ticket)).status_code == 401
-    assert (await read_contact(contact_intake, ticket,
+    assert (await read_contact(operator_intake, ticket)).status_code == 401
+    assert (await read_contact(operator_intake, ticket,
                                **{"X-Operator-Key": "tgo_wrong"})).status_code == 401
     assert await accesses(intake_pool, ticket) == []
 
 
 async def test_a_reason_is_required_and_an_unknown_ticket_is_404(
-        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        operator_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
         ) -> None:
-    ticket = await open_case(contact_intake, keys["web"])
+    ticket = await open_case(operator_intake, keys["web"])
     for reason in (None, "   ", "ok"):
-        missing = await read_contact(contact_intake, ticket, reason=reason, **operator())
+        missing = await read_contact(operator_intake, ticket, reason=reason, **operator())
         assert missing.status_code == 422, missing.text
         [error] = missing.json()["detail"]
         assert error["loc"] == ["query", "reason"]
     assert "Rina" not in missing.text
-    unknown = await read_contact(contact_intake, "KTP-2026-999999", **operator())
+    unknown = await read_contact(operator_intake, "KTP-2026-999999", **operator())
     assert unknown.status_code == 404
     assert await accesses(intake_pool, ticket) == []
 
 
 async def test_anonymous_contact_is_withheld_and_erased_contact_is_gone(
-        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        operator_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
         ) -> None:
-    anonymous = await open_case(contact_intake, keys["web"], anonymous=True)
-    withheld = await read_contact(contact_intake, anonymous, **operator())
+    anonymous = await open_case(operator_intake, keys["web"], anonymous=True)
+    withheld = await read_contact(operator_intake, anonymous, **operator())
     assert withheld.status_code == 200
     assert withheld.json()["outcome"] == "anonymous" and withheld.json()["name"] is None
     assert "Rina" not in withheld.text and "0812" not in withheld.text
     phone = f"0813{uuid.uuid4().int % 10**8:08d}"  # a reporter of their own, to erase
-    erased = await open_case(contact_intake, keys["web"],
+    erased = await open_case(operator_intake, keys["web"],
                              reporter={"name": "Dewi", "phone": phone})
     await erase_by_ticket(intake_pool, erased, "test")
-    gone = await read_contact(contact_intake, erased, **operator())
+    gone = await read_contact(operator_intake, erased, **operator())
     assert gone.status_code == 410 and gone.json()["detail"].startswith("erased")
     assert "Dewi" not in gone.text
     assert [a["outcome"] for a in await accesses(intake_pool, anonymous)] == ["anonymous"]
@@ -123,14 +112,14 @@ async def test_anonymous_contact_is_withheld_and_erased_contact_is_gone(
 
 
 async def test_the_consoles_reader_gets_the_contact_over_http_for_its_user(
-        contact_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
+        operator_intake: ServiceProcess, keys: dict[str, str], intake_pool: asyncpg.Pool
         ) -> None:
     """The console's side of the contract (services/console/contact_reader.py)."""
-    ticket = await open_case(contact_intake, keys["web"])
+    ticket = await open_case(operator_intake, keys["web"])
     async with httpx.AsyncClient() as http:
-        contact = await intake_contact_reader(http, contact_intake.url, OPERATOR_KEY)(
+        contact = await intake_contact_reader(http, operator_intake.url, OPERATOR_KEY)(
             ticket, REASON, "spv")
-        refused = await intake_contact_reader(http, contact_intake.url, "tgo_wrong")(
+        refused = await intake_contact_reader(http, operator_intake.url, "tgo_wrong")(
             ticket, REASON, "spv")
     assert (contact.outcome, contact.name, contact.phone) == ("shown", "Rina Wulandari",
                                                               "+6281234567890")

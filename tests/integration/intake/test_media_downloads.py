@@ -8,12 +8,11 @@ import asyncio
 import hashlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 
 from schemas.intake import ComplaintEnriched
 from schemas.routing import ComplaintAssigned
@@ -23,25 +22,14 @@ from services.intake.enrichment.store import state_of
 from tests.integration.intake.conftest import (
     GRAPH_TOKEN,
     MEDIA_CAP,
-    EnvFor,
+    OPERATOR_KEY,
     FakeMedia,
     GraphStandIn,
-    intake_knowing,
 )
 from tests.integration.intake.test_changes_and_lookups import posted, whatsapp_batch
 from tests.integration.intake.test_status_projection import status_when
 from tests.support.kafka import Watcher, produce
 from tests.support.processes import ServiceProcess
-
-OPERATOR_KEY = "tgo_media-integration-key"
-
-
-@pytest.fixture(scope="module")
-async def media_intake(intake_env: EnvFor, keys: dict[str, str]
-                       ) -> AsyncIterator[ServiceProcess]:
-    """An intake process that knows one operator key (media up to the run's MEDIA_CAP)."""
-    async with intake_knowing(intake_env, "rudi", OPERATOR_KEY, "it-intake-media") as process:
-        yield process
 
 
 def photo_message(media_id: str, caption: str | None = None, kind: str = "image",
@@ -77,14 +65,14 @@ async def get_media(intake: ServiceProcess, ticket: str, sha256: str,
 
 
 async def test_photo_is_downloaded_after_failures_stored_once_and_served_to_its_holder(
-        stack: Any, media_intake: ServiceProcess, intake_pool: asyncpg.Pool,
+        stack: Any, operator_intake: ServiceProcess, intake_pool: asyncpg.Pool,
         graph: GraphStandIn, watch: Watcher) -> None:
     media_id, content = new_media_id(), b"\xff\xd8\xff\xe0" + os.urandom(20_000)
     # The first attempt finds the Graph API down, the second an expired url; the third works.
     held = graph.media[media_id] = FakeMedia(content, fail_lookups=1, expire_urls=1)
     body = whatsapp_batch(photo_message(media_id, "Jalan berlubang di depan SDN 3 Sandai"))
-    first = await posted(media_intake, "whatsapp", body)
-    again = await posted(media_intake, "whatsapp", body)  # Meta redelivers: nothing new
+    first = await posted(operator_intake, "whatsapp", body)
+    again = await posted(operator_intake, "whatsapp", body)  # Meta redelivers: nothing new
     [case] = first["accepted"]
     assert again["accepted"] == [{**case, "duplicate": True}]
     cid, ticket = case["complaint_id"], case["ticket"]
@@ -99,37 +87,37 @@ async def test_photo_is_downloaded_after_failures_stored_once_and_served_to_its_
     assert row["attempts"] == 3 and row["last_error"] is None
     # Each attempt asked for a fresh url; both reads carried the bearer token.
     assert held.lookups == 3 and held.fetches == [f"Bearer {GRAPH_TOKEN}"] * 2
-    await posted(media_intake, "whatsapp", body)  # a late redelivery changes nothing either
+    await posted(operator_intake, "whatsapp", body)  # a late redelivery changes nothing either
     assert len([e for e in watch.events(UPDATED.name) if e.complaint_id == cid]) == 1
 
-    shown = await get_media(media_intake, ticket, digest, **{"X-Operator-Key": OPERATOR_KEY})
+    shown = await get_media(operator_intake, ticket, digest, **{"X-Operator-Key": OPERATOR_KEY})
     assert shown.status_code == 200 and shown.content == content
     assert shown.headers["content-type"] == "image/jpeg"
     assert shown.headers["cache-control"] == "private, no-store"
 
     _, pupr = await create_agency_key(intake_pool, "dinas-pupr", "media test")
     _, dishub = await create_agency_key(intake_pool, "dishub", "media test")
-    before = await get_media(media_intake, ticket, digest, Authorization=f"Bearer {pupr}")
+    before = await get_media(operator_intake, ticket, digest, Authorization=f"Bearer {pupr}")
     assert before.status_code == 404  # not PUPR's case yet
     await produce(stack, ASSIGNED.name, ComplaintAssigned(
         complaint_id=cid, ticket=ticket, agency="dinas-pupr", rules_version="test",
         text=enriched.text))
-    await status_when(media_intake, f"/v1/complaints/{ticket}",
+    await status_when(operator_intake, f"/v1/complaints/{ticket}",
                       lambda v: v["status"] == "assigned")
-    holder = await get_media(media_intake, ticket, digest, Authorization=f"Bearer {pupr}")
+    holder = await get_media(operator_intake, ticket, digest, Authorization=f"Bearer {pupr}")
     assert holder.status_code == 200 and holder.content == content
-    other = await get_media(media_intake, ticket, digest, Authorization=f"Bearer {dishub}")
-    missing = await get_media(media_intake, ticket, "0" * 64, Authorization=f"Bearer {pupr}")
-    nowhere = await get_media(media_intake, "KTP-2026-999999", digest,
+    other = await get_media(operator_intake, ticket, digest, Authorization=f"Bearer {dishub}")
+    missing = await get_media(operator_intake, ticket, "0" * 64, Authorization=f"Bearer {pupr}")
+    nowhere = await get_media(operator_intake, "KTP-2026-999999", digest,
                               **{"X-Operator-Key": OPERATOR_KEY})
     # Another agency learns nothing: the same answer as for media or a case that is not there.
     assert other.status_code == missing.status_code == nowhere.status_code == 404
     assert other.json() == missing.json() == nowhere.json()
-    assert (await get_media(media_intake, ticket, digest)).status_code == 401
+    assert (await get_media(operator_intake, ticket, digest)).status_code == 401
 
 
 async def test_corrupt_bytes_are_retried_refused_types_and_sizes_are_given_up(
-        media_intake: ServiceProcess, intake_pool: asyncpg.Pool, graph: GraphStandIn,
+        operator_intake: ServiceProcess, intake_pool: asyncpg.Pool, graph: GraphStandIn,
         watch: Watcher) -> None:
     corrupt, refused, huge = new_media_id(), new_media_id(), new_media_id()
     graph.media[corrupt] = FakeMedia(b"%PDF-1.7 laporan " + os.urandom(500),
@@ -137,7 +125,7 @@ async def test_corrupt_bytes_are_retried_refused_types_and_sizes_are_given_up(
     graph.media[refused] = FakeMedia(b"MZ\x90\x00" + os.urandom(300),
                                      "application/x-msdownload")
     graph.media[huge] = FakeMedia(b"\x00" * 10, "video/mp4", announced_size=MEDIA_CAP + 1)
-    answer = await posted(media_intake, "whatsapp", whatsapp_batch(
+    answer = await posted(operator_intake, "whatsapp", whatsapp_batch(
         photo_message(corrupt, kind="document", mime="application/pdf"),
         photo_message(refused, kind="document", mime="application/x-msdownload"),
         photo_message(huge, kind="video", mime="video/mp4")))
