@@ -194,8 +194,8 @@ async def create_cases(pool: asyncpg.Pool, prefix: str, year: int, news: Sequenc
         await outbox.store(conn, [o for p in made
                                   for o in [(RECEIVED.name, p.received), *p.follow_ups]])
         await status_store.seed_many(conn, [p.received for p in made])
-        for n, plan in zip(news, plans, strict=True):
-            if n.deferred and plan.received.complaint_id in inserted:
-                await enrichments.schedule_in(conn, plan.received.complaint_id, n.deferred)
+        await enrichments.schedule_many(conn, [
+            (plan.received.complaint_id, n.deferred) for n, plan in zip(news, plans, strict=True)
+            if plan.received.complaint_id in inserted])
     return [Case(p.received.complaint_id, p.received.ticket, p.received, pending=True,
                  created=True) if p.received.complaint_id in inserted else None for p in plans]

@@ -27,12 +27,19 @@ class Pending:
 async def schedule_in(conn: asyncpg.Connection, complaint_id: str,
                       deferred: Sequence[Deferred]) -> None:
     """Record look-ups to try, inside the transaction that opens the case (due at once)."""
-    if deferred:
+    await schedule_many(conn, [(complaint_id, deferred)])
+
+
+async def schedule_many(conn: asyncpg.Connection,
+                        cases: Sequence[tuple[str, Sequence[Deferred]]]) -> None:
+    """schedule_in for the cases a group commit opens, in one pipelined statement."""
+    rows = [(complaint_id, d.lookup, d.item, orjson.dumps(d.params).decode())
+            for complaint_id, deferred in cases for d in deferred]
+    if rows:
         await conn.executemany(
             "INSERT INTO enrichments (complaint_id, lookup, item, params, next_at)"
             " VALUES ($1, $2, $3, $4, now()) ON CONFLICT (complaint_id, lookup, item) DO NOTHING",
-            [(complaint_id, d.lookup, d.item, orjson.dumps(d.params).decode())
-             for d in deferred])
+            rows)
 
 
 async def claim_due(pool: asyncpg.Pool, now: datetime, limit: int) -> list[Pending]:
