@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from schemas.enums import Disposition, Flag, Priority
 from services.router.lexicon import light_stem
 from services.router.negation import settle
+from services.router.opinion import Opinion, Pick
 from services.router.phrases import Match
 from services.router.rules import AT_KECAMATAN, RuleSet
 
@@ -121,27 +122,6 @@ def _without_places(stems: tuple[str, ...], spans: tuple[tuple[int, int], ...]
     return tuple(out)
 
 
-def second_opinion(rules: RuleSet, tokens: tuple[str, ...], stems: tuple[str, ...],
-                   ranked: list[tuple[str, tuple[float, str]]], rules_confidence: float
-                   ) -> tuple[str, str | None, float, str, str] | None:
-    """The model's pick when the rules are unsure: (agency, category, confidence, decided_by,
-    evidence), or None when the model is not sure enough either (the case goes to triage)."""
-    assert rules.model is not None
-    use = rules.source.model
-    (agency, p), *_ = rules.model.ranked(tokens, stems)
-    evidence = f"model {rules.model.version}: {agency} p={p:.2f}"
-    if agency == rules.center:
-        return None
-    scores = dict(ranked)
-    if agency in [a for a, _ in ranked[:2]] and p >= use.break_tie:
-        combined = round(1.0 - (1.0 - rules_confidence) * (1.0 - p), 3)
-        return agency, scores[agency][1], combined, "rules+model", evidence
-    if p >= use.decide_alone:
-        category = scores[agency][1] if agency in scores else None
-        return agency, category, round(p, 3), "model", evidence
-    return None
-
-
 def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None = None,
              category_hint: str | None = None) -> Verdict:
     """Route one message: agency (or None for the center), flags, priority, confidence."""
@@ -163,7 +143,12 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         ev.phrases.setdefault(hinted, []).append(f"hint {category_hint}")
     kecamatan = place.kecamatan or rules.places.code_of(kecamatan_hint, rules.normalizer)
 
-    emergency = _is_emergency(ev, channel in source.urgent_channels, rules)
+    use = source.model
+    reading = (Opinion.of(rules.model, rules.center, tokens, stems) if rules.model is not None
+               else None)
+    emergency = _is_emergency(ev, channel in source.urgent_channels, rules) or (
+        reading is not None and reading.flag("emergency", use.emergency_head)
+        and not _only_past(ev))
     ranked = sorted(_agency_scores(ev, rules, kecamatan, emergency).items(),
                     key=lambda kv: -kv[1][0])
     best_agency, (best, category) = ranked[0] if ranked else (None, (0.0, None))
@@ -171,16 +156,33 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     conf = confidence(best, runner_up)
     confident = (best >= source.thresholds.min_score and conf >= source.thresholds.triage_confidence
                  and best_agency != AT_KECAMATAN)
-    political = ev.flags.get("political", 0.0) >= t.political
-    decided_by, opinion = "rules", ""
-    # The rules decide where they are sure; otherwise the learned model may decide alone or
-    # break a tie. Never for political content (recorded, not routed) or a kecamatan matter.
-    if (not confident and rules.model is not None and not political
-            and best_agency != AT_KECAMATAN):
-        pick = second_opinion(rules, tokens, stems, ranked, conf)
+    political = ev.flags.get("political", 0.0) >= t.political or (
+        reading is not None and reading.flag("political", use.political_head))
+    decided_by, note = "rules", ""
+    # The learned model is consulted (opinion.py), never for political content (recorded, not
+    # routed).
+    # A kecamatan office is recognised by place and never learned: the model has no say there.
+    district = best_agency == AT_KECAMATAN or (
+        category is not None and rules.categories[category].agency == AT_KECAMATAN)
+    opinion = None
+    if reading is not None and not political and not district:
+        opinion = reading.against(ranked)
+
+    def adopt(pick: Pick) -> None:
+        nonlocal best_agency, category, conf, decided_by, note, confident
+        note = pick.evidence
+        if pick.agency is None:  # the model doubts the rules and sees no holder: triage
+            confident, decided_by = False, "rules"
+            return
+        best_agency, category, conf, decided_by = (pick.agency, pick.category, pick.confidence,
+                                                   pick.decided_by)
+        confident = True
+
+    if opinion is not None:
+        pick = (opinion.doubts(best_agency or "", use.overrule, use.overrule_floor) if confident
+                else opinion.when_unsure(conf, use.break_tie, use.decide_alone))
         if pick is not None:
-            best_agency, category, conf, decided_by, opinion = pick
-            confident = True
+            adopt(pick)
 
     flags: list[Flag] = []
     if emergency:
@@ -192,9 +194,20 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     # A question with no grievance is for the center to answer, unless it speaks of danger
     # (checked where it is used): a missed emergency costs more than a misplaced question.
     question = ev.flags.get("question", 0.0) >= t.question and not grievance
+    if (courtesy_only or question) and opinion is not None:
+        # The cue words say "no complaint"; the model may know the matter and its holder.
+        asked = opinion.routes_question(use.routes_question)
+        if asked is not None:
+            adopt(asked)
+            courtesy_only = question = False
+    elif (opinion is not None and opinion.flag("not_a_complaint", use.nac_head)
+          and opinion.top[0] == rules.center):
+        # A grievance word ("tidak", "belum") kept the cue from counting, or there was none;
+        # the model's head says thanks or a question, and it sees no agency's matter in it.
+        question = True
     evidence = "; ".join(f"{k}: {', '.join(v)}" for k, v in ev.phrases.items())[:700]
     where = f"; place: {place.evidence}" if place.evidence else ""
-    where += f"; {opinion}" if opinion else ""
+    where += f"; {note}" if note else ""
 
     def verdict(disposition: Disposition, agency: str | None, extra: tuple[Flag, ...],
                 priority: Priority, why: str, conf_: float = conf) -> Verdict:

@@ -124,6 +124,9 @@ def train(
     seed: Annotated[int, typer.Option("--seed")] = 13,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="routing.yaml whose lexicon the model reads text with")] = None,
+    by_source: Annotated[bool, typer.Option(
+        "--by-source", help="also score the whole router leaving one corpus out at a time "
+        "(each writer's examples judged by a model trained on the others')")] = False,
 ) -> None:
     """Fit the learned second opinion; it goes live only when routing.yaml names it."""
     import asyncio
@@ -160,6 +163,8 @@ def train(
         data = training.fit(examples, current, seed, {"sources": sources})
         figures = training.cross_validate(examples, current, folds, seed) if folds > 1 \
             else None
+        grouped = (training.cross_validate_router(examples, current, seed=seed, by_source=True)
+                   if by_source else None)
     model = decode(data)
     path = out or settings.var_dir / "router-models" / f"{model.version}.json.gz"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +173,6 @@ def train(
                f"agencies, {len(model.index)} n-grams -> {path}")
     for about in sources:
         typer.echo(f"  from {about['source']}: {about['examples']} examples")
-    if figures is not None:
-        for line in figures.lines():
+    for result in (figures, grouped):
+        for line in result.lines() if result is not None else ():
             typer.echo(line)

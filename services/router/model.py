@@ -54,21 +54,44 @@ class Model:
     coef: np.ndarray  # (n-grams, classes)
     intercept: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    # Binary heads over the same n-grams: the probability that a message carries a flag
+    # (emergency, political, not_a_complaint), learned from the labelled corpora.
+    flag_names: tuple[str, ...] = ()
+    flag_coef: np.ndarray | None = None  # (n-grams, flags)
+    flag_intercept: np.ndarray | None = None
 
-    def probabilities(self, grams: Iterable[str]) -> np.ndarray:
-        """Softmax over the classes for one message's n-grams (tf-idf, sublinear, l2)."""
+    def _weights(self, grams: Iterable[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Rows and tf-idf weights (sublinear, l2) of one message's known n-grams."""
         counts = Counter(i for g in grams if (i := self.index.get(g)) is not None)
         if not counts:
-            logits = self.intercept
-        else:
-            rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64,
-                             count=len(counts))
-            weights = tf * self.idf[rows]
-            weights /= np.sqrt(weights @ weights)
-            logits = weights @ self.coef[rows] + self.intercept
+            return None
+        rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64,
+                         count=len(counts))
+        weights = tf * self.idf[rows]
+        weights /= np.sqrt(weights @ weights)
+        return rows, weights
+
+    def _softmax(self, seen: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        logits = self.intercept if seen is None else seen[1] @ self.coef[seen[0]] + self.intercept
         exp = np.exp(logits - logits.max())
         return exp / exp.sum()  # type: ignore[no-any-return]
+
+    def probabilities(self, grams: Iterable[str]) -> np.ndarray:
+        """Softmax over the classes for one message's n-grams."""
+        return self._softmax(self._weights(grams))
+
+    def read(self, tokens: Sequence[str], stems: Sequence[str]
+             ) -> tuple[dict[str, float], dict[str, float]]:
+        """Every class with its probability, and every flag head's probability."""
+        seen = self._weights(features(tokens, stems))
+        p = dict(zip(self.classes, self._softmax(seen).tolist(), strict=True))
+        if self.flag_coef is None or self.flag_intercept is None:
+            return p, {}
+        logits = (self.flag_intercept if seen is None
+                  else seen[1] @ self.flag_coef[seen[0]] + self.flag_intercept)
+        heads = 1.0 / (1.0 + np.exp(-logits))
+        return p, dict(zip(self.flag_names, heads.tolist(), strict=True))
 
     def ranked(self, tokens: Sequence[str], stems: Sequence[str]) -> list[tuple[str, float]]:
         """Agencies with their probability, most likely first."""
@@ -78,13 +101,19 @@ class Model:
 
 
 def encode(classes: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
-           coef: np.ndarray, intercept: np.ndarray, meta: dict[str, Any]) -> bytes:
+           coef: np.ndarray, intercept: np.ndarray, meta: dict[str, Any],
+           heads: tuple[Sequence[str], np.ndarray, np.ndarray] | None = None) -> bytes:
     """The model file: gzip'd JSON, byte-identical for identical training (mtime 0, rounded
     weights); its version is a digest of its content, so the same fit has the same name."""
     body = {"format": FORMAT, "classes": list(classes), "vocabulary": list(vocabulary),
             "idf": [round(float(x), 4) for x in idf],
             "coef": [[round(float(x), 4) for x in row] for row in coef],
             "intercept": [round(float(x), 4) for x in intercept], "meta": meta}
+    if heads is not None:
+        names, head_coef, head_intercept = heads
+        body["flags"] = {"names": list(names),
+                         "coef": [[round(float(x), 4) for x in row] for row in head_coef],
+                         "intercept": [round(float(x), 4) for x in head_intercept]}
     raw = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     body["version"] = "m-" + hashlib.sha256(raw).hexdigest()[:8]
     return gzip.compress(orjson.dumps(body, option=orjson.OPT_SORT_KEYS), mtime=0)
@@ -100,10 +129,17 @@ def decode(data: bytes) -> Model:
     if coef.shape != (len(vocabulary), len(body["classes"])):
         raise ValueError(f"model weights have shape {coef.shape}, expected "
                          f"({len(vocabulary)}, {len(body['classes'])})")
+    heads = body.get("flags") or {}
+    head_coef = np.asarray(heads["coef"], dtype=np.float64) if heads else None
+    if head_coef is not None and head_coef.shape != (len(vocabulary), len(heads["names"])):
+        raise ValueError(f"model flag heads have shape {head_coef.shape}, expected "
+                         f"({len(vocabulary)}, {len(heads['names'])})")
     return Model(body["version"], tuple(body["classes"]),
                  {g: i for i, g in enumerate(vocabulary)},
                  np.asarray(body["idf"], dtype=np.float64), coef,
-                 np.asarray(body["intercept"], dtype=np.float64), body.get("meta", {}))
+                 np.asarray(body["intercept"], dtype=np.float64), body.get("meta", {}),
+                 tuple(heads.get("names", ())), head_coef,
+                 np.asarray(heads["intercept"], dtype=np.float64) if heads else None)
 
 
 def load_model(path: Path) -> Model:

@@ -19,6 +19,8 @@ from services.router.rules import RuleSet
 SEED = 13
 C = 30.0  # weak regularisation: few examples per agency, each one matters (5-fold CV)
 MIN_DF = 2  # an n-gram seen in one message only is a name or a typo, not evidence
+FLAG_HEADS = ("emergency", "political", "not_a_complaint")
+MIN_POSITIVES = 5  # fewer labelled examples of a flag than this: no head for it
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Example:
     text: str
     agency: str
     source: str  # "corpus:<file>", "log:operator", "log:redirect"
+    flags: frozenset[str] = frozenset()  # labelled flags; only corpus examples have them
 
 
 def read_corpus(spec: str) -> tuple[list[Example], dict[str, Any]]:
@@ -44,7 +47,7 @@ def read_corpus(spec: str) -> tuple[list[Example], dict[str, Any]]:
         if line.strip():
             record = orjson.loads(line)
             out.append(Example(record["text"], record["expected_agency"],
-                               f"corpus:{Path(path).name}"))
+                               f"corpus:{Path(path).name}", frozenset(record.get("flags", ()))))
     digest = hashlib.sha256(b"\n".join(chosen)).hexdigest()[:12]
     return out, {"source": f"{Path(path).name}:{first}-{last}", "examples": len(out),
                  "sha256": digest}
@@ -77,12 +80,37 @@ def fit(examples: Sequence[Example], rules: RuleSet, seed: int = SEED,
         raise ValueError("training needs examples of at least two agencies")
     docs = [grams(e.text, rules) for e in examples]
     vectorizer, classifier = _fit_arrays(docs, [e.agency for e in examples], seed)
+    heads = _fit_heads(vectorizer, docs, examples, seed)
     # Digests of the training texts let an evaluation tell seen from unseen messages.
     seen = sorted({text_digest(e.text) for e in examples})
     info = {"seed": seed, "C": C, "min_df": MIN_DF, "examples": len(examples),
             "by_source": dict(sorted(Counter(e.source for e in examples).items())),
             "trained_on": seen, **(meta or {})}
-    return _encode(vectorizer, classifier, info)
+    return _encode(vectorizer, classifier, info, heads)
+
+
+def _fit_heads(vectorizer: Any, docs: Sequence[list[str]], examples: Sequence[Example],
+               seed: int) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    """One binary logistic regression per flag, on the labelled corpora only (operators'
+    assignments in the log say who holds a case, not whether it was an emergency)."""
+    from sklearn.linear_model import LogisticRegression
+
+    labelled = [i for i, e in enumerate(examples) if e.source.startswith("corpus:")]
+    names, columns, intercepts = [], [], []
+    matrix = vectorizer.transform([docs[i] for i in labelled]) if labelled else None
+    for name in FLAG_HEADS:
+        y = np.array([name in examples[i].flags for i in labelled])
+        if matrix is None or y.sum() < MIN_POSITIVES or (~y).sum() < MIN_POSITIVES:
+            continue
+        head = LogisticRegression(C=C, solver="newton-cg", max_iter=500, random_state=seed,
+                                  class_weight="balanced")
+        head.fit(matrix, y)
+        names.append(name)
+        columns.append(head.coef_[0])
+        intercepts.append(head.intercept_[0])
+    if not names:
+        return None
+    return names, np.column_stack(columns), np.array(intercepts)
 
 
 def text_digest(text: str) -> str:
@@ -90,13 +118,14 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
 
 
-def _encode(vectorizer: Any, classifier: Any, info: dict[str, Any]) -> bytes:
+def _encode(vectorizer: Any, classifier: Any, info: dict[str, Any],
+            heads: tuple[list[str], np.ndarray, np.ndarray] | None = None) -> bytes:
     coef, intercept = classifier.coef_, classifier.intercept_
     if coef.shape[0] == 1:  # two classes: scikit-learn keeps one column; softmax needs both
         coef = np.vstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     return encode(list(classifier.classes_), list(vectorizer.get_feature_names_out()),
-                  vectorizer.idf_, coef.T, intercept, info)
+                  vectorizer.idf_, coef.T, intercept, info, heads)
 
 
 @dataclass(frozen=True)
@@ -162,6 +191,7 @@ class RouterFolds:
     rules_only: tuple[int, int, int]  # routed, right, triaged
     with_model: tuple[int, int, int]
     by_model: tuple[int, int]  # decisions the model made (alone or breaking a tie), right
+    by_source: bool = False  # folds are whole corpora (writers), not stratified samples
 
     def lines(self) -> list[str]:
         def fmt(routed: int, right: int, triaged: int) -> str:
@@ -169,33 +199,39 @@ class RouterFolds:
                     f"triage {triaged / self.examples if self.examples else 0:.1%}")
 
         made, right = self.by_model
-        return [f"router, {self.folds}-fold cross-validation on {self.examples} examples:",
+        how = (f"leaving one of {self.folds} sources out" if self.by_source
+               else f"{self.folds}-fold cross-validation")
+        return [f"router, {how}, on {self.examples} examples:",
                 f"  rules alone:      {fmt(*self.rules_only)}",
                 f"  rules with model: {fmt(*self.with_model)}; the model decided {made}, "
                 f"{right} right"]
 
 
 def cross_validate_router(examples: Sequence[Example], rules: RuleSet, folds: int = 5,
-                          seed: int = SEED) -> RouterFolds:
-    """Stratified k-fold of the combined decision (channel web, no hints)."""
-    from sklearn.model_selection import StratifiedKFold
+                          seed: int = SEED, by_source: bool = False) -> RouterFolds:
+    """K-fold of the combined decision (channel web, no hints), stratified by agency; or, with
+    `by_source`, leave-one-source-out: each corpus is scored by a model trained on the others,
+    so a writer's habits cannot help score that writer's own examples."""
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
     from services.router.classify import classify
     from services.router.rules import with_model
 
     labels = np.array([e.agency for e in examples])
     counts = Counter(labels)
-    usable = np.array([counts[a] >= folds for a in labels])
-    docs = [grams(e.text, rules) for e in examples]
+    usable = np.array([counts[a] >= folds or by_source for a in labels])
     index = np.flatnonzero(usable)
     plain = with_model(rules, None)
     alone, both, model_made = [0, 0, 0], [0, 0, 0], [0, 0]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(index, labels[index]):
+    if by_source:
+        sources = np.array([e.source for e in examples])
+        splits = list(LeaveOneGroupOut().split(index, groups=sources[index]))
+    else:
+        splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+                      .split(index, labels[index]))
+    for train, test in splits:
         train_ids = np.concatenate([index[train], np.flatnonzero(~usable)])
-        vectorizer, classifier = _fit_arrays([docs[i] for i in train_ids], labels[train_ids],
-                                             seed)
-        learned = with_model(rules, _as_model(vectorizer, classifier))
+        learned = with_model(rules, decode(fit([examples[i] for i in train_ids], rules, seed)))
         for i in index[test]:
             masked, _ = mask_personal_data(examples[i].text)
             for tally, ruleset in ((alone, plain), (both, learned)):
@@ -209,5 +245,5 @@ def cross_validate_router(examples: Sequence[Example], rules: RuleSet, folds: in
                 if ruleset is learned and verdict.decided_by != "rules":
                     model_made[0] += 1
                     model_made[1] += agency == labels[i]
-    return RouterFolds(folds, len(index), (alone[0], alone[1], alone[2]),
-                       (both[0], both[1], both[2]), (model_made[0], model_made[1]))
+    return RouterFolds(len(splits), len(index), (alone[0], alone[1], alone[2]),
+                       (both[0], both[1], both[2]), (model_made[0], model_made[1]), by_source)

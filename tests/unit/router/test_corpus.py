@@ -6,11 +6,14 @@ fresh-complaints*.jsonl are examples written by the rules' author before running
 boundaries-dev.jsonl / boundaries-heldout.jsonl: complaints at the agencies' borders, written
 before the boundary rules; the held-out half was scored once at the end of the first round of
 rules, whose later fixes were then measured on boundaries-2-heldout.jsonl (written before them).
-fresh-complaints-3.jsonl (held out) was written before round three's changes (negation and
-resolved states, stem guards, emergency tense) and is scored as figures only.
-fresh-complaints-4.jsonl (held out, 150) was written by someone who never read the rules, the
-lexicon or the earlier sets, from the domain brief and the agency directory only; it scored
-main's rules and a fourth round of rules (not merged: it did not gain there) once each.
+fresh-complaints-3.jsonl (held out) was written before round three's changes and is scored as
+figures only. fresh-complaints-4.jsonl was held out (another writer, scored twice) and is now
+development data, like round4-dev.jsonl (a fourth round's writer) and train-a..d.jsonl (four
+writers who never read the rules, each with a brief of its own: every agency, the borders, what
+stays with the center, the stream as it comes). fresh-complaints-5.jsonl (held out, 200) is a
+fifth writer's, who never read the rules either; its labels and the development sets' were
+brought to the README's labelling conventions by a reviewer (markets' buildings are public
+works', questions for information stay with the center), and it is scored as figures only.
 The committed model was trained on the development parts only (test_model.py checks it).
 Items of a held-out set are never printed: figures only.
 """
@@ -33,18 +36,20 @@ from services.router.offline import decision_record
 from services.router.rules import RuleSet
 
 DATA = Path(__file__).resolve().parents[2] / "data"
+OWN = Path(__file__).parent / "data"
 CORPUS = DATA / "complaints-dev.jsonl"
-FRESH = (Path(__file__).parent / "data" / "fresh-complaints.jsonl",
-         Path(__file__).parent / "data" / "fresh-complaints-2.jsonl",
-         Path(__file__).parent / "data" / "round3-dev.jsonl")
+DEVELOPMENT_SETS = tuple(OWN / name for name in (
+    "fresh-complaints.jsonl", "fresh-complaints-2.jsonl", "round3-dev.jsonl", "round4-dev.jsonl",
+    "fresh-complaints-4.jsonl", "train-a.jsonl", "train-b.jsonl", "train-c.jsonl",
+    "train-d.jsonl"))
 BOUNDARIES_DEV = DATA / "boundaries-dev.jsonl"
 BOUNDARIES_HELD_OUT = (DATA / "boundaries-heldout.jsonl", DATA / "boundaries-2-heldout.jsonl")
-# Written in round three before any rule change, scored once before and once after it: the
-# digest proves it was not edited in between (never fit a rule or the model to it).
-HELD_OUT_3 = Path(__file__).parent / "data" / "fresh-complaints-3.jsonl"
+# Written before the changes they measure; the digests prove they were not edited since (never
+# fit a rule or the model to them).
+HELD_OUT_3 = OWN / "fresh-complaints-3.jsonl"
 HELD_OUT_3_SHA256 = "b235d6e80f6a0ce00fc54c676be35e161bb8bbc99bda443ca53c1de8e3eb4f27"
-HELD_OUT_4 = Path(__file__).parent / "data" / "fresh-complaints-4.jsonl"
-HELD_OUT_4_SHA256 = "a72a5c3ff50fb11c09c47df02aa1e73240ed13e3424dcde254f641dbe666dc58"
+HELD_OUT_5 = OWN / "fresh-complaints-5.jsonl"
+HELD_OUT_5_SHA256 = "31d36d06fb4e36ad14acfe168e4ac56023d9d1c424f60790b6669efbe1654659"
 DEVELOPMENT = 80  # the first 80 lines
 _NOW = datetime(2026, 5, 4, tzinfo=UTC)  # the corpus has no times: everything is in the window
 
@@ -79,23 +84,22 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     everything = report(corpus, rules, directory, hide_items=True)
     development = report(corpus[:DEVELOPMENT], rules, directory)
     held_out = report(corpus[DEVELOPMENT:], rules, directory, hide_items=True)
-    fresh = [report(load(path), rules, directory) for path in FRESH]
-    boundaries = report(load(BOUNDARIES_DEV), rules, directory)
+    own = [report(load(path), rules, directory) for path in (*DEVELOPMENT_SETS, BOUNDARIES_DEV)]
     unseen = [report(load(path), rules, directory, hide_items=True)
               for path in (*BOUNDARIES_HELD_OUT, HELD_OUT_3)]
-    independent = report(load(HELD_OUT_4), rules, directory, hide_items=True)
+    independent = report(load(HELD_OUT_5), rules, directory, hide_items=True)
     with capsys.disabled():
         print()
         for title, figures in [(f"complaints-dev.jsonl, all ({rules.version})", everything),
                                ("development split (lines 1-80, read)", development),
                                ("untouched split (lines 81-128, never read)", held_out),
-                               *[(f"{p.name} (own fresh examples)", r)
-                                 for p, r in zip(FRESH, fresh, strict=True)],
-                               ("boundaries-dev.jsonl (read; model trained on it)", boundaries),
+                               *[(f"{p.name} (development: read, model trained on it)", r)
+                                 for p, r in zip((*DEVELOPMENT_SETS, BOUNDARIES_DEV), own,
+                                                 strict=True)],
                                *[(f"{p.name} (held out: figures only)", r)
                                  for p, r in zip((*BOUNDARIES_HELD_OUT, HELD_OUT_3), unseen,
                                                  strict=True)],
-                               (f"{HELD_OUT_4.name} (held out, another writer: figures only)",
+                               (f"{HELD_OUT_5.name} (held out, another writer: figures only)",
                                 independent)]:
             print("\n".join(figures.lines(title)))
     assert everything.accuracy >= 0.90
@@ -103,20 +107,19 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
     assert everything.flags["political"].recall >= 0.95
     assert everything.flags["emergency"].recall >= 0.95
     # Recall of political content must stay complete wherever it is measured.
-    for figures in (held_out, *unseen):
+    for figures in (held_out, *unseen, independent):
         assert figures.flags["political"].recall == 1.0
-    # The unseen sets are where the rules meet text they were not written for; their figures
-    # are below the aims (see the note); these floors only catch a regression.
-    assert held_out.accuracy >= 0.80 and held_out.triage_rate <= 0.21
-    assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.80
+    # The unseen sets are where the router meets text it was not written or trained for; some
+    # figures are below the aims (see the note); these floors only catch a regression.
+    assert held_out.accuracy >= 0.85 and held_out.triage_rate <= 0.16
+    assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.85
     assert unseen[2].accuracy >= 0.90 and unseen[2].triage_rate <= 0.08
-    # The other writer's set misses more: 83.5% routed right, 11.3% triage, political 8/9.
-    assert independent.accuracy >= 0.80 and independent.triage_rate <= 0.15
-    assert independent.flags["political"].recall >= 0.85
-
-
+    # The fifth writer's set: 94.5% routed right, 9.5% triage, emergency 18/19, thanks 20/21.
+    assert independent.accuracy >= 0.93 and independent.triage_rate <= 0.11
+    assert independent.flags["emergency"].recall >= 0.90
+    assert independent.flags["not_a_complaint"].recall >= 0.90
 @pytest.mark.parametrize(("path", "digest", "size"), [(HELD_OUT_3, HELD_OUT_3_SHA256, 80),
-                                                     (HELD_OUT_4, HELD_OUT_4_SHA256, 150)])
+                                                     (HELD_OUT_5, HELD_OUT_5_SHA256, 200)])
 def test_held_out_sets_are_the_ones_scored_in_the_notes(path: Path, digest: str,
                                                         size: int) -> None:
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest

@@ -36,8 +36,11 @@ def test_shadow_reports_which_decisions_a_candidate_rule_set_changes(tmp_path: P
         shutil.copy(RULES_PATH.parent / name, tmp_path / name)
     shutil.copytree(RULES_PATH.parent / "model", tmp_path / "model")
     candidate = tmp_path / "routing.yaml"
-    # The candidate drops "lampu merah" from Dishub's vocabulary.
-    candidate.write_text(candidate.read_text().replace("strong: [lampu merah, ", "strong: ["))
+    # The candidate drops "lampu merah" from Dishub's vocabulary, and lets the model no longer
+    # fill the gap on its own (it would: it learned that traffic lights are Dishub's).
+    candidate.write_text(candidate.read_text().replace("strong: [lampu merah, ", "strong: [")
+                         .replace("decide_alone: 0.5", "decide_alone: 1.0")
+                         .replace("break_tie: 0.3", "break_tie: 1.0"))
     result = CliRunner().invoke(app, ["route", "--shadow", str(candidate), "-"], input=INPUT)
     assert result.exit_code == 0, result.output
     summary, *changes = [orjson.loads(line) for line in result.stdout.splitlines()]
