@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,37 +61,66 @@ class Model:
     flag_coef: np.ndarray | None = None  # (n-grams, flags)
     flag_intercept: np.ndarray | None = None
 
-    def _weights(self, grams: Iterable[str]) -> tuple[np.ndarray, np.ndarray] | None:
-        """Rows and tf-idf weights (sublinear, l2) of one message's known n-grams."""
-        counts = Counter(i for g in grams if (i := self.index.get(g)) is not None)
-        if not counts:
-            return None
-        rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64,
-                         count=len(counts))
-        weights = tf * self.idf[rows]
-        weights /= np.sqrt(weights @ weights)
-        return rows, weights
+    def __post_init__(self) -> None:
+        # The hot path: one fancy index and one product for the classes and heads together,
+        # and each word's character n-grams looked up once (words repeat; messages do not).
+        heads = self.flag_coef if self.flag_coef is not None else np.zeros((len(self.index), 0))
+        both = np.ascontiguousarray(np.hstack([self.coef, heads]))
+        bias = np.concatenate([self.intercept, self.flag_intercept
+                               if self.flag_intercept is not None else np.zeros(0)])
+        object.__setattr__(self, "_both", both)
+        object.__setattr__(self, "_bias", bias)
+        object.__setattr__(self, "_word", lru_cache(maxsize=1 << 16)(self._word_rows))
 
-    def _softmax(self, seen: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        logits = self.intercept if seen is None else seen[1] @ self.coef[seen[0]] + self.intercept
+    def _word_rows(self, token: str, stem: str) -> tuple[int, ...]:
+        """The rows of one word's stem and character n-grams (its pair with the previous word
+        is the only feature that depends on context)."""
+        padded = f" {token} "
+        grams = [f"w:{stem}", *(f"c:{padded[k:k + n]}" for n in CHAR_SIZES
+                                for k in range(len(padded) - n + 1))]
+        return tuple(i for g in grams if (i := self.index.get(g)) is not None)
+
+    def _rows(self, tokens: Sequence[str], stems: Sequence[str]) -> Counter[int]:
+        """The vocabulary rows of features(tokens, stems), counted, without building them."""
+        rows: list[int] = []
+        index, word, previous = self.index, self._word, ""  # type: ignore[attr-defined]
+        for token, stem in zip(tokens, stems, strict=True):
+            if token == BOUNDARY:
+                previous = ""
+                continue
+            rows.extend(word(token, stem))
+            if previous and (i := index.get(f"b:{previous}_{stem}")) is not None:
+                rows.append(i)
+            previous = stem
+        return Counter(rows)
+
+    def _logits(self, counts: Counter[int]) -> np.ndarray:
+        """Class logits then head logits, for tf-idf weights (sublinear, l2) of the counts."""
+        bias: np.ndarray = self._bias  # type: ignore[attr-defined]
+        if not counts:
+            return bias
+        rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        weights = tf * self.idf[rows]
+        weights /= math.sqrt(weights @ weights)
+        return weights @ self._both[rows] + bias  # type: ignore[attr-defined,no-any-return]
+
+    def _softmax(self, logits: np.ndarray) -> np.ndarray:
+        logits = logits[:len(self.classes)]
         exp = np.exp(logits - logits.max())
         return exp / exp.sum()  # type: ignore[no-any-return]
 
     def probabilities(self, grams: Iterable[str]) -> np.ndarray:
         """Softmax over the classes for one message's n-grams."""
-        return self._softmax(self._weights(grams))
+        return self._softmax(self._logits(
+            Counter(i for g in grams if (i := self.index.get(g)) is not None)))
 
     def read(self, tokens: Sequence[str], stems: Sequence[str]
              ) -> tuple[dict[str, float], dict[str, float]]:
         """Every class with its probability, and every flag head's probability."""
-        seen = self._weights(features(tokens, stems))
-        p = dict(zip(self.classes, self._softmax(seen).tolist(), strict=True))
-        if self.flag_coef is None or self.flag_intercept is None:
-            return p, {}
-        logits = (self.flag_intercept if seen is None
-                  else seen[1] @ self.flag_coef[seen[0]] + self.flag_intercept)
-        heads = 1.0 / (1.0 + np.exp(-logits))
+        logits = self._logits(self._rows(tokens, stems))
+        p = dict(zip(self.classes, self._softmax(logits).tolist(), strict=True))
+        heads = 1.0 / (1.0 + np.exp(-logits[len(self.classes):]))
         return p, dict(zip(self.flag_names, heads.tolist(), strict=True))
 
     def ranked(self, tokens: Sequence[str], stems: Sequence[str]) -> list[tuple[str, float]]:

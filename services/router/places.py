@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -55,6 +56,8 @@ class Gazetteer:
                 self._by_initial[joined[0]].append(joined)
         self._joined = {"".join(words): words for words in self._places}
         self._common = common_words
+        # The fuzzy match depends on the words alone, and words repeat from message to message.
+        self._lookup = lru_cache(maxsize=1 << 16)(self._match)
 
     def _add(self, normalizer: Normalizer, name: str, place: Place,
              common_words: frozenset[str]) -> None:
@@ -77,7 +80,7 @@ class Gazetteer:
         codes = {p.kecamatan for p in self._places.get(words, ()) if p.kind == "kecamatan"}
         return codes.pop() if len(codes) == 1 else None
 
-    def _lookup(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[Place]] | None:
+    def _match(self, words: tuple[str, ...]) -> tuple[tuple[str, ...], list[Place]] | None:
         if words in self._places:
             return words, self._places[words]
         joined = "".join(words)

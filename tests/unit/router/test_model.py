@@ -171,3 +171,16 @@ def test_operator_assignments_and_redirects_become_examples(directory: object) -
     examples = label_examples(events, directory)  # type: ignore[arg-type]
     assert examples == [Example("nelayan minta jaring", "dispertan", "log:operator"),
                         Example("lampu jalan mati", "dinas-perkim", "log:redirect")]
+
+
+def test_the_hot_path_counts_the_same_n_grams_as_training(rules: RuleSet) -> None:
+    model = load_model(COMMITTED)
+    for text in ("Jln rusak parah dpn SDN 3, tolong pak!!", "lampu jalan mati. sudah lama",
+                 "Terima kasih PUPR 🙏", ""):
+        tokens = rules.normalizer.tokens(text)
+        stems = rules.stemmer.stems(tokens)
+        p, heads = model.read(tokens, stems)
+        expected = model.probabilities(features(tokens, stems))
+        assert np.allclose([p[c] for c in model.classes], expected)
+        assert set(heads) == set(model.flag_names) == {"emergency", "political",
+                                                      "not_a_complaint"}
