@@ -18,7 +18,7 @@ from tests.support.kafka import produce
 
 async def test_whatif_reads_the_period_from_the_log(stack: RuntimeSettings,
                                                     tmp_path: Path) -> None:
-    candidate = write_candidate(tmp_path)
+    candidate = write_candidate(tmp_path, model_doubts=False)  # the lamp must move
     now = datetime.now(UTC)
     tag = uuid.uuid4().hex[:8]
     lamp = ComplaintReceived(

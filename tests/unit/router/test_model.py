@@ -184,3 +184,12 @@ def test_the_hot_path_counts_the_same_n_grams_as_training(rules: RuleSet) -> Non
         assert np.allclose([p[c] for c in model.classes], expected)
         assert set(heads) == set(model.flag_names) == {"emergency", "political",
                                                       "not_a_complaint"}
+
+
+def test_cross_validation_by_source_leaves_each_writer_out(rules: RuleSet) -> None:
+    from services.router.training import cross_validate_router
+
+    mine = [Example(t, a, f"corpus:{i % 2}") for i, (t, a) in enumerate(FISHERS * 2)]
+    figures = cross_validate_router(mine, rules, by_source=True)
+    assert figures.folds == 2 and figures.examples == len(mine) and figures.by_source
+    assert "leaving one of 2 sources out" in figures.lines()[0]
