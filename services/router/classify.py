@@ -160,8 +160,7 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
         reading is not None and reading.flag("political", use.political_head))
     decided_by, note = "rules", ""
     # The learned model is consulted (opinion.py), never for political content (recorded, not
-    # routed).
-    # A kecamatan office is recognised by place and never learned: the model has no say there.
+    # routed) or a kecamatan office (recognised by place, never learned).
     district = best_agency == AT_KECAMATAN or (
         category is not None and rules.categories[category].agency == AT_KECAMATAN)
     opinion = None
@@ -195,7 +194,9 @@ def classify(text: str, channel: str, rules: RuleSet, kecamatan_hint: str | None
     # (checked where it is used): a missed emergency costs more than a misplaced question.
     question = ev.flags.get("question", 0.0) >= t.question and not grievance
     if (courtesy_only or question) and opinion is not None:
-        # The cue words say "no complaint"; the model may know the matter and its holder.
+        # The cue words say "no complaint"; the model may know the matter and its holder
+        # (sarcastic thanks are complaints: a complaint kept silent costs more than a thanks
+        # an agency has to read).
         asked = opinion.routes_question(use.routes_question)
         if asked is not None:
             adopt(asked)
