@@ -8,9 +8,10 @@ before the boundary rules; the held-out half was scored once at the end of the f
 rules, whose later fixes were then measured on boundaries-2-heldout.jsonl (written before them).
 fresh-complaints-3.jsonl (held out) was written before round three's changes and is scored as
 figures only. fresh-complaints-4.jsonl was held out (another writer, scored twice) and is now
-development data, like round4-dev.jsonl (a fourth round's writer) and train-a..d.jsonl (four
+development data, like round4-dev.jsonl (a fourth round's writer) and train-a..g.jsonl (seven
 writers who never read the rules, each with a brief of its own: every agency, the borders, what
-stays with the center, the stream as it comes). fresh-complaints-5.jsonl (held out, 200) is a
+stays with the center, the stream as it comes, more like the dev corpus, the borders again, the
+center's hard calls). fresh-complaints-5.jsonl (held out, 200) is a
 fifth writer's, who never read the rules either; its labels and the development sets' were
 brought to the README's labelling conventions by a reviewer (markets' buildings are public
 works', questions for information stay with the center), and it is scored as figures only.
@@ -40,8 +41,7 @@ OWN = Path(__file__).parent / "data"
 CORPUS = DATA / "complaints-dev.jsonl"
 DEVELOPMENT_SETS = tuple(OWN / name for name in (
     "fresh-complaints.jsonl", "fresh-complaints-2.jsonl", "round3-dev.jsonl", "round4-dev.jsonl",
-    "fresh-complaints-4.jsonl", "train-a.jsonl", "train-b.jsonl", "train-c.jsonl",
-    "train-d.jsonl"))
+    "fresh-complaints-4.jsonl", *(f"train-{x}.jsonl" for x in "abcdefg")))
 BOUNDARIES_DEV = DATA / "boundaries-dev.jsonl"
 BOUNDARIES_HELD_OUT = (DATA / "boundaries-heldout.jsonl", DATA / "boundaries-2-heldout.jsonl")
 # Written before the changes they measure; the digests prove they were not edited since (never
@@ -111,12 +111,13 @@ def test_corpus_figures_meet_the_aims(corpus: list[dict[str, Any]], rules: RuleS
         assert figures.flags["political"].recall == 1.0
     # The unseen sets are where the router meets text it was not written or trained for; some
     # figures are below the aims (see the note); these floors only catch a regression.
-    assert held_out.accuracy >= 0.85 and held_out.triage_rate <= 0.16
+    # Untouched split: 90.0% routed right; 8 of 48 triaged, 5 of them the center's by label.
+    assert held_out.accuracy >= 0.87 and held_out.triage_rate <= 0.18
     assert unseen[0].accuracy >= 0.95 and unseen[1].accuracy >= 0.85
     assert unseen[2].accuracy >= 0.90 and unseen[2].triage_rate <= 0.08
-    # The fifth writer's set: 94.5% routed right, 9.5% triage, emergency 18/19, thanks 20/21.
+    # The fifth writer's set: 94.5% routed right, 9.5% triage, emergency 19/19, thanks 20/21.
     assert independent.accuracy >= 0.93 and independent.triage_rate <= 0.11
-    assert independent.flags["emergency"].recall >= 0.90
+    assert independent.flags["emergency"].recall >= 0.95
     assert independent.flags["not_a_complaint"].recall >= 0.90
 @pytest.mark.parametrize(("path", "digest", "size"), [(HELD_OUT_3, HELD_OUT_3_SHA256, 80),
                                                      (HELD_OUT_5, HELD_OUT_5_SHA256, 200)])

@@ -26,7 +26,7 @@ COMMITTED = RULES_PATH.parent / "model" / "router-model.json.gz"
 TRAINING = ["tests/data/complaints-dev.jsonl:1-80", "tests/data/boundaries-dev.jsonl",
             *[f"tests/unit/router/data/{name}.jsonl" for name in (
                 "fresh-complaints", "fresh-complaints-2", "round3-dev", "round4-dev",
-                "fresh-complaints-4", "train-a", "train-b", "train-c", "train-d")]]
+                "fresh-complaints-4", *(f"train-{x}" for x in "abcdefg"))]]
 
 FISHERS = [("nelayan di Kendawangan minta bantuan jaring dan mesin tempel", "dispertan"),
            ("kelompok nelayan belum dapat bantuan bibit kepiting", "dispertan"),
