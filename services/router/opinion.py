@@ -14,7 +14,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from services.router.model import Model
+
+
+class ModelUse(BaseModel):
+    """Where the learned second opinion is, and how sure it must be to act (`model:` in
+    routing.yaml)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file: str | None = None  # relative to routing.yaml; None: rules only
+    decide_alone: float = Field(default=0.6, ge=0, le=1)  # rules have nothing to go on
+    break_tie: float = Field(default=0.3, ge=0, le=1)  # between the rules' top two
+    # Off (above 1) unless cross-validation across writers says the model may act there:
+    overrule: float = Field(default=1.01, ge=0, le=1.01)  # doubt a sure rule...
+    overrule_floor: float = Field(default=0.05, ge=0, le=1)  # ...that it gives at most this
+    routes_question: float = Field(default=1.01, ge=0, le=1.01)  # a "question" it can route
+    emergency_head: float = Field(default=1.01, ge=0, le=1.01)  # flag heads, each OR the rules
+    political_head: float = Field(default=1.01, ge=0, le=1.01)
+    nac_head: float = Field(default=1.01, ge=0, le=1.01)
 
 
 @dataclass(frozen=True)

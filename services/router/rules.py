@@ -16,6 +16,7 @@ from schemas.enums import Priority
 from services.router.lexicon import BOUNDARY, Normalizer
 from services.router.model import Model, load_model
 from services.router.negation import Words
+from services.router.opinion import ModelUse
 from services.router.phrases import ANYWHERE, Phrase, PhraseIndex
 from services.router.places import Gazetteer
 from services.router.stemming import Stemmer, root_words
@@ -116,21 +117,6 @@ class Weights(_Strict):
     decisive: float = 3.0
     strong: float = 3.0
     terms: float = 1.0
-
-
-class ModelUse(_Strict):
-    """Where the learned second opinion is, and how sure it must be to act."""
-
-    file: str | None = None  # relative to routing.yaml; None: rules only
-    decide_alone: float = Field(default=0.6, ge=0, le=1)  # rules have nothing to go on
-    break_tie: float = Field(default=0.3, ge=0, le=1)  # between the rules' top two
-    # Off (above 1) unless cross-validation across writers says the model may act there:
-    overrule: float = Field(default=1.01, ge=0, le=1.01)  # doubt a sure rule...
-    overrule_floor: float = Field(default=0.05, ge=0, le=1)  # ...that it gives at most this
-    routes_question: float = Field(default=1.01, ge=0, le=1.01)  # a "question" it can route
-    emergency_head: float = Field(default=1.01, ge=0, le=1.01)  # flag heads, each OR the rules
-    political_head: float = Field(default=1.01, ge=0, le=1.01)
-    nac_head: float = Field(default=1.01, ge=0, le=1.01)
 
 
 class RoutingFile(_Strict):
