@@ -10,7 +10,7 @@ import gzip
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -60,15 +60,17 @@ class Model:
     flag_names: tuple[str, ...] = ()
     flag_coef: np.ndarray | None = None  # (n-grams, flags)
     flag_intercept: np.ndarray | None = None
+    # The hot path: one fancy index and one product for the classes and heads together, and
+    # each word's n-grams looked up once (words repeat; messages do not). Derived, not saved.
+    _both: np.ndarray = field(init=False, repr=False, compare=False)
+    _bias: np.ndarray = field(init=False, repr=False, compare=False)
+    _word: Callable[[str, str], tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The hot path: one fancy index and one product for the classes and heads together,
-        # and each word's character n-grams looked up once (words repeat; messages do not).
         heads = self.flag_coef if self.flag_coef is not None else np.zeros((len(self.index), 0))
-        both = np.ascontiguousarray(np.hstack([self.coef, heads]))
         bias = np.concatenate([self.intercept, self.flag_intercept
                                if self.flag_intercept is not None else np.zeros(0)])
-        object.__setattr__(self, "_both", both)
+        object.__setattr__(self, "_both", np.ascontiguousarray(np.hstack([self.coef, heads])))
         object.__setattr__(self, "_bias", bias)
         object.__setattr__(self, "_word", lru_cache(maxsize=1 << 16)(self._word_rows))
 
@@ -83,7 +85,7 @@ class Model:
     def _rows(self, tokens: Sequence[str], stems: Sequence[str]) -> Counter[int]:
         """The vocabulary rows of features(tokens, stems), counted, without building them."""
         rows: list[int] = []
-        index, word, previous = self.index, self._word, ""  # type: ignore[attr-defined]
+        index, word, previous = self.index, self._word, ""
         for token, stem in zip(tokens, stems, strict=True):
             if token == BOUNDARY:
                 previous = ""
@@ -96,14 +98,13 @@ class Model:
 
     def _logits(self, counts: Counter[int]) -> np.ndarray:
         """Class logits then head logits, for tf-idf weights (sublinear, l2) of the counts."""
-        bias: np.ndarray = self._bias  # type: ignore[attr-defined]
         if not counts:
-            return bias
+            return self._bias
         rows = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         weights = tf * self.idf[rows]
         weights /= math.sqrt(weights @ weights)
-        return weights @ self._both[rows] + bias  # type: ignore[attr-defined,no-any-return]
+        return weights @ self._both[rows] + self._bias  # type: ignore[no-any-return]
 
     def _softmax(self, logits: np.ndarray) -> np.ndarray:
         logits = logits[:len(self.classes)]

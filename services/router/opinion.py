@@ -12,7 +12,7 @@ Every threshold defaults to off, so a model without cross-validated thresholds c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +58,12 @@ class Opinion:
     p: dict[str, float]
     heads: dict[str, float]
     ranked: list[tuple[str, tuple[float, str]]]  # the rules' agencies, best first
+    top: tuple[str, float] = ("", 0.0)  # the model's own pick and its probability
+
+    def __post_init__(self) -> None:
+        if self.p and not self.top[0]:
+            agency = max(self.p, key=self.p.__getitem__)
+            object.__setattr__(self, "top", (agency, self.p[agency]))
 
     @classmethod
     def of(cls, model: Model, center: str, tokens: tuple[str, ...], stems: tuple[str, ...]
@@ -67,23 +73,18 @@ class Opinion:
 
     def against(self, ranked: list[tuple[str, tuple[float, str]]]) -> Opinion:
         """The same reading, placed against the rules' ranking of agencies."""
-        return Opinion(self.model, self.center, self.p, self.heads, ranked)
+        return replace(self, ranked=ranked)
 
     def flag(self, name: str, threshold: float) -> bool:
         """The model's head for `name` is at least `threshold` sure (no head: never)."""
         return self.heads.get(name, 0.0) >= threshold
-
-    @property
-    def top(self) -> tuple[str, float]:
-        agency = max(self.p, key=self.p.__getitem__)
-        return agency, self.p[agency]
 
     def _evidence(self) -> str:
         agency, p = self.top
         return f"model {self.model.version}: {agency} p={p:.2f}"
 
     def _category(self, agency: str) -> str | None:
-        return dict(self.ranked)[agency][1] if agency in dict(self.ranked) else None
+        return next((name for a, (_, name) in self.ranked if a == agency), None)
 
     def when_unsure(self, rules_confidence: float, break_tie: float, decide_alone: float
                     ) -> Pick | None:

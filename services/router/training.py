@@ -76,9 +76,14 @@ def _fit_arrays(docs: Sequence[list[str]], labels: Sequence[str], seed: int) -> 
 def fit(examples: Sequence[Example], rules: RuleSet, seed: int = SEED,
         meta: dict[str, Any] | None = None) -> bytes:
     """Train on every example; the model file's bytes (same examples and seed: same bytes)."""
+    return _fit_docs([grams(e.text, rules) for e in examples], examples, seed, meta)
+
+
+def _fit_docs(docs: Sequence[list[str]], examples: Sequence[Example], seed: int,
+              meta: dict[str, Any] | None = None) -> bytes:
+    """fit() on n-grams already read (cross-validation reads each text once, not per fold)."""
     if len({e.agency for e in examples}) < 2:
         raise ValueError("training needs examples of at least two agencies")
-    docs = [grams(e.text, rules) for e in examples]
     vectorizer, classifier = _fit_arrays(docs, [e.agency for e in examples], seed)
     heads = _fit_heads(vectorizer, docs, examples, seed)
     # Digests of the training texts let an evaluation tell seen from unseen messages.
@@ -97,14 +102,16 @@ def _fit_heads(vectorizer: Any, docs: Sequence[list[str]], examples: Sequence[Ex
 
     labelled = [i for i, e in enumerate(examples) if e.source.startswith("corpus:")]
     names, columns, intercepts = [], [], []
-    matrix = vectorizer.transform([docs[i] for i in labelled]) if labelled else None
+    if not labelled:
+        return None
+    rows = vectorizer.transform([docs[i] for i in labelled])
     for name in FLAG_HEADS:
-        y = np.array([name in examples[i].flags for i in labelled])
-        if matrix is None or y.sum() < MIN_POSITIVES or (~y).sum() < MIN_POSITIVES:
+        y = np.array([name in examples[i].flags for i in labelled], dtype=bool)
+        if y.sum() < MIN_POSITIVES or (~y).sum() < MIN_POSITIVES:
             continue
         head = LogisticRegression(C=C, solver="newton-cg", max_iter=500, random_state=seed,
                                   class_weight="balanced")
-        head.fit(matrix, y)
+        head.fit(rows, y)
         names.append(name)
         columns.append(head.coef_[0])
         intercepts.append(head.intercept_[0])
@@ -220,6 +227,7 @@ def cross_validate_router(examples: Sequence[Example], rules: RuleSet, folds: in
     labels = np.array([e.agency for e in examples])
     counts = Counter(labels)
     usable = np.array([counts[a] >= folds or by_source for a in labels])
+    docs = [grams(e.text, rules) for e in examples]
     index = np.flatnonzero(usable)
     plain = with_model(rules, None)
     alone, both, model_made = [0, 0, 0], [0, 0, 0], [0, 0]
@@ -231,7 +239,8 @@ def cross_validate_router(examples: Sequence[Example], rules: RuleSet, folds: in
                       .split(index, labels[index]))
     for train, test in splits:
         train_ids = np.concatenate([index[train], np.flatnonzero(~usable)])
-        learned = with_model(rules, decode(fit([examples[i] for i in train_ids], rules, seed)))
+        learned = with_model(rules, decode(_fit_docs([docs[i] for i in train_ids],
+                                                     [examples[i] for i in train_ids], seed)))
         for i in index[test]:
             masked, _ = mask_personal_data(examples[i].text)
             for tally, ruleset in ((alone, plain), (both, learned)):
