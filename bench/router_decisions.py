@@ -52,9 +52,9 @@ def main() -> None:
         start = time.process_time()
         for text, _ in work:
             tokens = with_both.normalizer.tokens(text)
-            model.ranked(tokens, with_both.stemmer.stems(tokens))
+            model.read(tokens, with_both.stemmer.stems(tokens))
         rate = len(work) / (time.process_time() - start)
-        print(f"model alone    {rate:8,.0f} predictions/s (normalise + stem + n-grams + dot)")
+        print(f"model alone    {rate:8,.0f} readings/s (normalise + stem + n-grams + dot + heads)")
 
 
 if __name__ == "__main__":

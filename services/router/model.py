@@ -124,12 +124,6 @@ class Model:
         heads = 1.0 / (1.0 + np.exp(-logits[len(self.classes):]))
         return p, dict(zip(self.flag_names, heads.tolist(), strict=True))
 
-    def ranked(self, tokens: Sequence[str], stems: Sequence[str]) -> list[tuple[str, float]]:
-        """Agencies with their probability, most likely first."""
-        p = self.probabilities(features(tokens, stems))
-        order = np.argsort(-p)
-        return [(self.classes[i], float(p[i])) for i in order[:3]]
-
 
 def encode(classes: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
            coef: np.ndarray, intercept: np.ndarray, meta: dict[str, Any],
